@@ -1,0 +1,118 @@
+//! Reading derived state for the engine's write-behind overlay, and computing
+//! what a rollback restores.
+
+use std::collections::HashMap;
+
+use alloy_primitives::{Address, B256, U256};
+use sqlx::{Any, Transaction};
+use tributary_types::{ChainId, StateKey, StateKind, StateWrite};
+
+use crate::sql::Sql;
+use crate::write::push_key;
+use crate::{Dialect, Store, StoreError};
+
+/// Keys per lookup statement (4 binds each).
+const KEYS_PER_QUERY: usize = 500;
+
+impl Store {
+    /// Current values of `keys`; keys without a row are absent (their value is zero).
+    pub async fn load_state(
+        &self,
+        chain_id: ChainId,
+        keys: &[StateKey],
+    ) -> Result<HashMap<StateKey, U256>, StoreError> {
+        let d = self.dialect;
+        let mut out = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(KEYS_PER_QUERY) {
+            let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
+            q.push(d.u256_select("value"));
+            q.push(" FROM state WHERE (chain_id, kind, scope, subject) IN (");
+            for (i, key) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                push_key(&mut q, chain_id, key)?;
+                q.push(")");
+            }
+            q.push(")");
+            for row in q.fetch_all(self.pool()).await? {
+                let (key, value) = key_value_from_row(d, &row)?;
+                out.insert(key, value);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes every state key of `kinds` scoped to `scopes`, for a rebuild.
+    pub async fn clear_state(
+        &self,
+        chain_id: ChainId,
+        kinds: &[StateKind],
+        scopes: &[Address],
+    ) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for kind in kinds {
+            for scope in scopes {
+                let mut q = Sql::new(self.dialect, "DELETE FROM state WHERE chain_id = ");
+                q.bind_u64("chain_id", chain_id)?
+                    .push(" AND kind = ")
+                    .bind(kind.code());
+                q.push(" AND scope = ").bind(scope.to_vec());
+                deleted += q.execute(self.pool()).await?;
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+/// Values every key changed above `block` held before its earliest change:
+/// exactly what rolling back to `block` must restore.
+pub(crate) async fn undo_above(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    block: u64,
+) -> Result<Vec<StateWrite>, StoreError> {
+    let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
+    q.push(d.u256_select("previous"));
+    q.push(", block_number, seq FROM undo WHERE chain_id = ");
+    q.bind_u64("chain_id", chain_id)?
+        .push(" AND block_number > ")
+        .bind_u64("block", block)?;
+    // Newest first, so that the earliest entry of each key is the last one seen.
+    q.push(" ORDER BY block_number DESC, seq DESC");
+    let mut restore: HashMap<StateKey, U256> = HashMap::new();
+    for row in q.fetch_all(&mut **tx).await? {
+        let (key, previous) = key_value_from_row(d, &row)?;
+        restore.insert(key, previous);
+    }
+    let mut writes: Vec<StateWrite> = restore
+        .into_iter()
+        .map(|(key, value)| StateWrite { key, value })
+        .collect();
+    writes.sort_by_key(|w| w.key);
+    Ok(writes)
+}
+
+/// Decodes `kind, scope, subject, value` at columns 0..4.
+pub(crate) fn key_value_from_row(
+    d: Dialect,
+    row: &sqlx::any::AnyRow,
+) -> Result<(StateKey, U256), StoreError> {
+    use sqlx::Row;
+    let code: i16 = row.try_get(0)?;
+    let kind = StateKind::from_code(code).ok_or_else(|| StoreError::Corrupt {
+        what: format!("state kind {code}"),
+    })?;
+    let scope: Vec<u8> = row.try_get(1)?;
+    let subject: Vec<u8> = row.try_get(2)?;
+    if scope.len() != 20 || subject.len() != 32 {
+        return Err(StoreError::Corrupt {
+            what: format!("state key of {}+{} bytes", scope.len(), subject.len()),
+        });
+    }
+    let key = StateKey {
+        kind,
+        scope: Address::from_slice(&scope),
+        subject: B256::from_slice(&subject),
+    };
+    Ok((key, d.u256_from_row(row, 3)?))
+}

@@ -1,0 +1,570 @@
+//! The write side: one transaction per batch, and rollback for reorgs.
+//!
+//! Every commit is guarded by the cursor it was built on: if the stored
+//! cursor is not the batch's `parent`, nothing is written. This is what makes
+//! a batch apply exactly once even when a crashed or stale writer retries.
+
+use alloy_primitives::Address;
+use sqlx::{Any, Transaction};
+use tributary_types::{BlockHeader, ChainId, StateKey, StateWrite, StoredEvent, UndoEntry};
+
+use crate::read::TokenRow;
+use crate::sql::{MAX_BINDS, Sql, get_b256, get_u64};
+use crate::{Dialect, Store, StoreError};
+
+/// An address a factory event revealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// Config name of the contract entry the address belongs to.
+    pub contract: String,
+    /// The new address.
+    pub address: Address,
+    /// Block of the factory event.
+    pub block_number: u64,
+    /// Log index of the factory event.
+    pub log_index: u64,
+}
+
+/// Everything one batch of blocks changes, written in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Chain written.
+    pub chain_id: ChainId,
+    /// The cursor this batch was built on (`None`: nothing indexed yet).
+    pub parent: Option<u64>,
+    /// The block the cursor moves to.
+    pub cursor: Option<BlockHeader>,
+    /// Decoded events to store (already-stored positions are skipped).
+    pub events: Vec<StoredEvent>,
+    /// Final state values, one per key; a zero value deletes the key.
+    pub state: Vec<StateWrite>,
+    /// Undo entries for blocks above the finality depth.
+    pub undo: Vec<UndoEntry>,
+    /// Headers of blocks above the finality depth (and the cursor's).
+    pub headers: Vec<BlockHeader>,
+    /// Addresses discovered by factories in this batch.
+    pub discovered: Vec<Discovered>,
+    /// Token metadata to record.
+    pub tokens: Vec<TokenRow>,
+    /// Blocks at or below this are final: undo entries and headers below it are dropped.
+    pub finalized: u64,
+}
+
+impl Store {
+    /// Records a chain (name and finality depth); keeps its progress if known.
+    pub async fn register_chain(
+        &self,
+        chain_id: ChainId,
+        name: &str,
+        confirmations: u64,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new(
+            self.dialect,
+            "INSERT INTO chains (chain_id, name, confirmations) VALUES (",
+        );
+        q.bind_u64("chain_id", chain_id)?
+            .push(", ")
+            .bind(name.to_string())
+            .push(", ");
+        q.bind_u64("confirmations", confirmations)?;
+        q.push(") ON CONFLICT (chain_id) DO UPDATE SET name = excluded.name, confirmations = excluded.confirmations");
+        q.execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Records the node's latest head for `/v1/status`.
+    pub async fn record_head(
+        &self,
+        chain_id: ChainId,
+        head: &BlockHeader,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new(self.dialect, "UPDATE chains SET head_number = ");
+        q.bind_u64("head", head.number)?
+            .push(", head_hash = ")
+            .bind(head.hash.to_vec());
+        q.push(", head_timestamp = ")
+            .bind_u64("timestamp", head.timestamp)?;
+        q.push(" WHERE chain_id = ")
+            .bind_u64("chain_id", chain_id)?;
+        q.execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Records (or with `None` clears) the chain's last error.
+    pub async fn record_error(
+        &self,
+        chain_id: ChainId,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new(self.dialect, "UPDATE chains SET last_error = ");
+        q.bind(error.map(str::to_string))
+            .push(" WHERE chain_id = ")
+            .bind_u64("chain_id", chain_id)?;
+        q.execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// The chain's committed cursor.
+    pub async fn cursor(&self, chain_id: ChainId) -> Result<Option<BlockHeader>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let number = read_cursor(&mut conn, self.dialect, chain_id).await?;
+        match number {
+            None => Ok(None),
+            Some(n) => self.header(chain_id, n).await,
+        }
+    }
+
+    /// A stored header (only the unfinalized window and the cursor are kept).
+    pub async fn header(
+        &self,
+        chain_id: ChainId,
+        number: u64,
+    ) -> Result<Option<BlockHeader>, StoreError> {
+        let mut q = Sql::new(
+            self.dialect,
+            "SELECT number, hash, parent_hash, timestamp FROM headers WHERE chain_id = ",
+        );
+        q.bind_u64("chain_id", chain_id)?
+            .push(" AND number = ")
+            .bind_u64("block", number)?;
+        q.fetch_optional(self.pool())
+            .await?
+            .map(|r| header_from_row(&r))
+            .transpose()
+    }
+
+    /// Every stored header of the chain, highest first.
+    pub async fn headers_desc(&self, chain_id: ChainId) -> Result<Vec<BlockHeader>, StoreError> {
+        let mut q = Sql::new(
+            self.dialect,
+            "SELECT number, hash, parent_hash, timestamp FROM headers WHERE chain_id = ",
+        );
+        q.bind_u64("chain_id", chain_id)?
+            .push(" ORDER BY number DESC");
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(header_from_row)
+            .collect()
+    }
+
+    /// Writes a batch in one transaction, if the stored cursor is still `batch.parent`.
+    pub async fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+        let d = self.dialect;
+        let mut tx = self.pool().begin().await?;
+        let found = read_cursor(&mut tx, d, batch.chain_id).await?;
+        if found != batch.parent {
+            return Err(StoreError::CursorConflict {
+                chain_id: batch.chain_id,
+                expected: batch.parent,
+                found,
+            });
+        }
+        let inserted = insert_events(&mut tx, d, batch.chain_id, &batch.events).await?;
+        write_state(&mut tx, d, batch.chain_id, &batch.state).await?;
+        insert_undo(&mut tx, d, batch.chain_id, &batch.undo).await?;
+        insert_headers(&mut tx, d, batch.chain_id, &batch.headers).await?;
+        insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
+        upsert_tokens(&mut tx, d, &batch.tokens).await?;
+        if let Some(cursor) = &batch.cursor {
+            let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
+            q.bind_u64("block", cursor.number)?
+                .push(", indexed_hash = ")
+                .bind(cursor.hash.to_vec());
+            q.push(", indexed_timestamp = ")
+                .bind_u64("timestamp", cursor.timestamp)?;
+            q.push(", event_count = event_count + ")
+                .bind_u64("count", inserted)?;
+            q.push(", last_error = NULL WHERE chain_id = ")
+                .bind_u64("chain_id", batch.chain_id)?;
+            q.execute(&mut *tx).await?;
+            prune(
+                &mut tx,
+                d,
+                batch.chain_id,
+                batch.finalized.min(cursor.number),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes every block above `ancestor` in one transaction: state goes back
+    /// through the undo journal, events, headers and discoveries above it are
+    /// deleted, and the cursor moves to `ancestor`. Only if the stored cursor
+    /// is still `expected`.
+    pub async fn rollback_to(
+        &self,
+        chain_id: ChainId,
+        ancestor: &BlockHeader,
+        expected: u64,
+    ) -> Result<RollbackReport, StoreError> {
+        let d = self.dialect;
+        let mut tx = self.pool().begin().await?;
+        let found = read_cursor(&mut tx, d, chain_id).await?;
+        if found != Some(expected) {
+            return Err(StoreError::CursorConflict {
+                chain_id,
+                expected: Some(expected),
+                found,
+            });
+        }
+        let restored = crate::state::undo_above(&mut tx, d, chain_id, ancestor.number).await?;
+        write_state(&mut tx, d, chain_id, &restored).await?;
+        let mut deleted_events = 0;
+        for (delete, column) in [
+            ("DELETE FROM undo WHERE chain_id = ", " AND block_number > "),
+            (
+                "DELETE FROM events WHERE chain_id = ",
+                " AND block_number > ",
+            ),
+            ("DELETE FROM headers WHERE chain_id = ", " AND number > "),
+            (
+                "DELETE FROM discovered WHERE chain_id = ",
+                " AND block_number > ",
+            ),
+        ] {
+            let mut q = Sql::new(d, delete);
+            q.bind_u64("chain_id", chain_id)?
+                .push(column)
+                .bind_u64("block", ancestor.number)?;
+            let n = q.execute(&mut *tx).await?;
+            if delete.contains("events") {
+                deleted_events = n;
+            }
+        }
+        insert_headers(&mut tx, d, chain_id, std::slice::from_ref(ancestor)).await?;
+        let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
+        q.bind_u64("block", ancestor.number)?
+            .push(", indexed_hash = ")
+            .bind(ancestor.hash.to_vec());
+        q.push(", indexed_timestamp = ")
+            .bind_u64("timestamp", ancestor.timestamp)?;
+        q.push(", event_count = event_count - ")
+            .bind_u64("count", deleted_events)?;
+        q.push(" WHERE chain_id = ")
+            .bind_u64("chain_id", chain_id)?;
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(RollbackReport {
+            restored_keys: restored.len(),
+            deleted_events,
+        })
+    }
+
+    /// Addresses discovered for `contract` so far, in discovery order.
+    pub async fn discovered(
+        &self,
+        chain_id: ChainId,
+        contract: &str,
+    ) -> Result<Vec<Address>, StoreError> {
+        let mut q = Sql::new(
+            self.dialect,
+            "SELECT address FROM discovered WHERE chain_id = ",
+        );
+        q.bind_u64("chain_id", chain_id)?
+            .push(" AND contract = ")
+            .bind(contract.to_string());
+        q.push(" ORDER BY block_number, log_index");
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| crate::sql::get_address(r, 0))
+            .collect()
+    }
+}
+
+/// What a rollback undid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollbackReport {
+    /// State keys restored.
+    pub restored_keys: usize,
+    /// Events deleted.
+    pub deleted_events: u64,
+}
+
+pub(crate) fn header_from_row(r: &sqlx::any::AnyRow) -> Result<BlockHeader, StoreError> {
+    Ok(BlockHeader {
+        number: get_u64(r, 0)?,
+        hash: get_b256(r, 1)?,
+        parent_hash: get_b256(r, 2)?,
+        timestamp: get_u64(r, 3)?,
+    })
+}
+
+async fn read_cursor(
+    conn: &mut sqlx::AnyConnection,
+    d: Dialect,
+    chain_id: ChainId,
+) -> Result<Option<u64>, StoreError> {
+    let mut q = Sql::new(d, "SELECT indexed_number FROM chains WHERE chain_id = ");
+    q.bind_u64("chain_id", chain_id)?;
+    if d == Dialect::Postgres {
+        // Serialise writers of one chain: the row lock is held to commit.
+        q.push(" FOR UPDATE");
+    }
+    match q.fetch_optional(&mut *conn).await? {
+        None => Ok(None),
+        Some(row) => {
+            use sqlx::Row;
+            let v: Option<i64> = row.try_get(0)?;
+            v.map(|v| {
+                u64::try_from(v).map_err(|_| StoreError::Corrupt {
+                    what: format!("cursor {v}"),
+                })
+            })
+            .transpose()
+        }
+    }
+}
+
+/// Rows per statement for a table of `columns` columns.
+fn chunk_rows(columns: usize) -> usize {
+    (MAX_BINDS / columns).max(1)
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    events: &[StoredEvent],
+) -> Result<u64, StoreError> {
+    let mut inserted = 0;
+    for chunk in events.chunks(chunk_rows(12)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO events (chain_id, block_number, log_index, block_hash, tx_hash, tx_index, address, contract, event, args, topics, data) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_u64("chain_id", chain_id)?.push(", ");
+            q.bind_u64("block", e.log.block_number)?.push(", ");
+            q.bind_u64("log_index", e.log.log_index)?.push(", ");
+            q.bind(e.log.block_hash.to_vec())
+                .push(", ")
+                .bind(e.log.tx_hash.to_vec())
+                .push(", ");
+            q.bind_u64("tx_index", e.log.tx_index)?.push(", ");
+            q.bind(e.log.address.to_vec())
+                .push(", ")
+                .bind(e.contract.clone())
+                .push(", ");
+            q.bind(e.event.clone())
+                .push(", ")
+                .bind(e.args.to_string())
+                .push(", ");
+            q.bind(e.log.topics.iter().flat_map(|t| t.0).collect::<Vec<u8>>())
+                .push(", ");
+            q.bind(e.log.data.to_vec()).push(")");
+        }
+        q.push(" ON CONFLICT (chain_id, block_number, log_index) DO NOTHING");
+        inserted += q.execute(&mut **tx).await?;
+    }
+    Ok(inserted)
+}
+
+pub(crate) async fn write_state(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    writes: &[StateWrite],
+) -> Result<(), StoreError> {
+    let (zero, nonzero): (Vec<&StateWrite>, Vec<&StateWrite>) =
+        writes.iter().partition(|w| w.value.is_zero());
+    for chunk in nonzero.chunks(chunk_rows(5)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO state (chain_id, kind, scope, subject, value) VALUES ",
+        );
+        for (i, w) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            push_key(&mut q, chain_id, &w.key)?;
+            q.push(", ").bind_u256(w.value).push(")");
+        }
+        q.push(
+            " ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
+        );
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in zero.chunks(chunk_rows(4)) {
+        let mut q = Sql::new(
+            d,
+            "DELETE FROM state WHERE (chain_id, kind, scope, subject) IN (",
+        );
+        for (i, w) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            push_key(&mut q, chain_id, &w.key)?;
+            q.push(")");
+        }
+        q.push(")");
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Binds `chain_id, kind, scope, subject` of a key.
+pub(crate) fn push_key(q: &mut Sql, chain_id: ChainId, key: &StateKey) -> Result<(), StoreError> {
+    q.bind_u64("chain_id", chain_id)?
+        .push(", ")
+        .bind(key.kind.code())
+        .push(", ");
+    q.bind(key.scope.to_vec())
+        .push(", ")
+        .bind(key.subject.to_vec());
+    Ok(())
+}
+
+async fn insert_undo(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    undo: &[UndoEntry],
+) -> Result<(), StoreError> {
+    if undo.is_empty() {
+        return Ok(());
+    }
+    // seq continues after what earlier batches wrote for the same blocks.
+    let mut q = Sql::new(
+        d,
+        "SELECT COALESCE(MAX(seq), -1) FROM undo WHERE chain_id = ",
+    );
+    q.bind_u64("chain_id", chain_id)?;
+    let row = q.fetch_optional(&mut **tx).await?;
+    let mut seq: i64 = match row {
+        Some(r) => sqlx::Row::try_get::<i64, _>(&r, 0)? + 1,
+        None => 0,
+    };
+    for chunk in undo.chunks(chunk_rows(7)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) VALUES ",
+        );
+        for (i, u) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_u64("chain_id", chain_id)?
+                .push(", ")
+                .bind_u64("block", u.block_number)?
+                .push(", ");
+            q.bind(seq).push(", ").bind(u.key.kind.code()).push(", ");
+            q.bind(u.key.scope.to_vec())
+                .push(", ")
+                .bind(u.key.subject.to_vec())
+                .push(", ");
+            q.bind_u256(u.previous).push(")");
+            seq += 1;
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_headers(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    headers: &[BlockHeader],
+) -> Result<(), StoreError> {
+    for chunk in headers.chunks(chunk_rows(5)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO headers (chain_id, number, hash, parent_hash, timestamp) VALUES ",
+        );
+        for (i, h) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_u64("chain_id", chain_id)?
+                .push(", ")
+                .bind_u64("block", h.number)?
+                .push(", ");
+            q.bind(h.hash.to_vec())
+                .push(", ")
+                .bind(h.parent_hash.to_vec())
+                .push(", ");
+            q.bind_u64("timestamp", h.timestamp)?.push(")");
+        }
+        q.push(" ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash, timestamp = excluded.timestamp");
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_discovered(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    found: &[Discovered],
+) -> Result<(), StoreError> {
+    for chunk in found.chunks(chunk_rows(5)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO discovered (chain_id, contract, address, block_number, log_index) VALUES ",
+        );
+        for (i, f) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_u64("chain_id", chain_id)?
+                .push(", ")
+                .bind(f.contract.clone())
+                .push(", ");
+            q.bind(f.address.to_vec())
+                .push(", ")
+                .bind_u64("block", f.block_number)?
+                .push(", ");
+            q.bind_u64("log_index", f.log_index)?.push(")");
+        }
+        q.push(" ON CONFLICT (chain_id, contract, address) DO NOTHING");
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_tokens(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    tokens: &[TokenRow],
+) -> Result<(), StoreError> {
+    for chunk in tokens.chunks(chunk_rows(6)) {
+        let mut q = Sql::new(
+            d,
+            "INSERT INTO tokens (chain_id, address, contract, kind, symbol, decimals) VALUES ",
+        );
+        for (i, t) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_u64("chain_id", t.chain_id)?
+                .push(", ")
+                .bind(t.address.to_vec())
+                .push(", ");
+            q.bind(t.contract.clone())
+                .push(", ")
+                .bind(t.kind.clone())
+                .push(", ");
+            q.bind(t.symbol.clone())
+                .push(", ")
+                .bind(t.decimals.map(i16::from))
+                .push(")");
+        }
+        q.push(" ON CONFLICT (chain_id, address) DO UPDATE SET contract = excluded.contract, kind = excluded.kind, symbol = excluded.symbol, decimals = excluded.decimals");
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Drops undo entries at or below `finalized` and headers below it: those
+/// blocks can no longer be reorged, so backfill pays nothing for reorg safety.
+async fn prune(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    finalized: u64,
+) -> Result<(), StoreError> {
+    let mut q = Sql::new(d, "DELETE FROM undo WHERE chain_id = ");
+    q.bind_u64("chain_id", chain_id)?
+        .push(" AND block_number <= ")
+        .bind_u64("block", finalized)?;
+    q.execute(&mut **tx).await?;
+    let mut q = Sql::new(d, "DELETE FROM headers WHERE chain_id = ");
+    q.bind_u64("chain_id", chain_id)?
+        .push(" AND number < ")
+        .bind_u64("block", finalized)?;
+    q.execute(&mut **tx).await?;
+    Ok(())
+}

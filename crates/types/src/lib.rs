@@ -1,0 +1,19 @@
+//! Shared vocabulary of tributary: block headers, raw logs, decoded events and
+//! the key/value model of derived state.
+//!
+//! Every other crate speaks in these types, so this crate depends on nothing of
+//! ours and on as little else as possible.
+
+pub mod block;
+pub mod event;
+pub mod log;
+pub mod state;
+
+pub use alloy_primitives::{Address, B256, Bytes, U256};
+pub use block::BlockHeader;
+pub use event::StoredEvent;
+pub use log::RawLog;
+pub use state::{StateKey, StateKind, StateWrite, UndoEntry};
+
+/// An EIP-155 chain id.
+pub type ChainId = u64;
