@@ -1,0 +1,106 @@
+//! The keys every table of `tributary.toml` accepts, shared by the reader
+//! (unknown-key checks) and the environment overrides (which keys exist).
+
+/// Top-level keys.
+pub(crate) const ROOT: &[&str] = &["database", "api", "cache", "chain", "contract"];
+/// `[database]`.
+pub(crate) const DATABASE: &[&str] = &["url"];
+/// `[api]`.
+pub(crate) const API: &[&str] = &["listen", "cors_origins", "request_timeout_ms"];
+/// `[cache]`.
+pub(crate) const CACHE: &[&str] = &["redis_url"];
+/// `[[chain]]`.
+pub(crate) const CHAIN: &[&str] = &[
+    "name",
+    "chain_id",
+    "rpc",
+    "ws",
+    "confirmations",
+    "poll_interval_ms",
+    "max_block_range",
+    "fetch_concurrency",
+    "batch_events",
+];
+/// `[[contract]]`.
+pub(crate) const CONTRACT: &[&str] = &[
+    "name",
+    "chain",
+    "kind",
+    "address",
+    "factory",
+    "start_block",
+    "abi",
+    "events",
+];
+/// `factory = { .. }` of a contract.
+pub(crate) const FACTORY: &[&str] = &["contract", "event", "parameter"];
+
+/// How an environment override's text becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Always a string (a TOML-quoted value is unquoted).
+    Str,
+    /// A TOML value when it parses (numbers, booleans), else a string.
+    Scalar,
+    /// A TOML array when written `[..]`, else a single string (addresses and
+    /// URLs are never read as numbers).
+    List,
+    /// A TOML inline table `{..}` as a whole, or one sub-key with the given keys.
+    Table(&'static [&'static str]),
+    /// A contract's `events`: an array of names, a table of role overrides, or
+    /// one role (any name; roles depend on the kind).
+    Events,
+}
+
+/// The shape of `key` in the table `table` (one of the section names, or
+/// `factory`), or `None` when the key does not exist.
+pub(crate) fn shape(table: &str, key: &str) -> Option<Shape> {
+    let keys = match table {
+        "database" => DATABASE,
+        "api" => API,
+        "cache" => CACHE,
+        "chain" => CHAIN,
+        "contract" => CONTRACT,
+        "factory" => FACTORY,
+        _ => return None,
+    };
+    if !keys.contains(&key) {
+        return None;
+    }
+    Some(match key {
+        "cors_origins" | "rpc" | "address" => Shape::List,
+        "factory" => Shape::Table(FACTORY),
+        "events" => Shape::Events,
+        "request_timeout_ms" | "chain_id" | "confirmations" | "poll_interval_ms"
+        | "max_block_range" | "fetch_concurrency" | "batch_events" | "start_block" => Shape::Scalar,
+        _ => Shape::Str,
+    })
+}
+
+/// The keys of `table`, for messages.
+pub(crate) fn keys(table: &str) -> &'static [&'static str] {
+    match table {
+        "database" => DATABASE,
+        "api" => API,
+        "cache" => CACHE,
+        "chain" => CHAIN,
+        "contract" => CONTRACT,
+        "factory" => FACTORY,
+        _ => ROOT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_shape() {
+        for table in ["database", "api", "cache", "chain", "contract", "factory"] {
+            for key in keys(table) {
+                assert!(shape(table, key).is_some(), "{table}.{key}");
+            }
+        }
+        assert_eq!(shape("chain", "nope"), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! Fingerprints change with what affects projection output, and only with that.
+
+use crate::support::{ADDR_A, CHAIN, Project};
+
+fn config(name: &str, start_block: u64, extra: &str) -> String {
+    // The child names the recipient by position so that overrides may rename it.
+    format!(
+        "{CHAIN}[[contract]]\nname = \"{name}\"\nchain = \"bsc\"\nkind = \"erc20\"\naddress = \"{ADDR_A}\"\nstart_block = {start_block}\n{extra}\n\
+         [[contract]]\nname = \"Pairs\"\nchain = \"bsc\"\nkind = \"uniswap_v2_pair\"\n\
+         factory = {{ contract = \"{name}\", event = \"Transfer\", parameter = \"1\" }}\n"
+    )
+}
+
+fn fingerprints(toml: &str) -> (String, String) {
+    let config = Project::new().load(toml).unwrap_or_else(|e| panic!("{e}"));
+    (
+        config.contracts[0].fingerprint.clone(),
+        config.contracts[1].fingerprint.clone(),
+    )
+}
+
+#[test]
+fn fingerprint_ignores_names_and_comments() {
+    let (token, pairs) = fingerprints(&config("Token", 0, ""));
+    assert_eq!(token.len(), 64);
+    assert_eq!(
+        fingerprints(&config("Renamed", 0, "# a comment\n")),
+        (token, pairs)
+    );
+}
+
+#[test]
+fn fingerprint_changes_with_start_block_and_flows_to_factory_children() {
+    let (token, pairs) = fingerprints(&config("Token", 0, ""));
+    let (token2, pairs2) = fingerprints(&config("Token", 1, ""));
+    assert_ne!(token, token2);
+    assert_ne!(pairs, pairs2);
+}
+
+#[test]
+fn fingerprint_changes_with_a_role_override() {
+    let (token, _) = fingerprints(&config("Token", 0, ""));
+    let renamed_params = "[contract.events]\nTransfer = \"event Transfer(address indexed src, address indexed dst, uint256 wad)\"";
+    let (token2, _) = fingerprints(&config("Token", 0, renamed_params));
+    assert_ne!(token, token2);
+    let same_as_default = "[contract.events]\nTransfer = \"event Transfer(address indexed from, address indexed to, uint256 value)\"";
+    let (token3, _) = fingerprints(&config("Token", 0, same_as_default));
+    assert_eq!(token, token3);
+}

@@ -1,0 +1,57 @@
+//! The files `tributary init` writes load as they are.
+
+use tributary_config::{
+    AddressSource, ContractKind, INIT_EXAMPLE_ABI_PATH, init_example_abi, init_template,
+};
+
+use crate::support::Project;
+
+#[test]
+fn init_template_loads_with_its_example_abi() {
+    let project = Project::new();
+    project.write(INIT_EXAMPLE_ABI_PATH, init_example_abi());
+    let config = project
+        .load(init_template())
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    assert_eq!(config.chains.len(), 1);
+    let chain = &config.chains[0];
+    assert_eq!((chain.name.as_str(), chain.chain_id), ("local", 31337));
+    assert_eq!(chain.confirmations, 12);
+    assert_eq!(chain.max_block_range, 10_000);
+    assert_eq!(chain.fetch_concurrency, 4);
+    assert_eq!(chain.batch_events, 20_000);
+    assert_eq!(config.api.listen.to_string(), "127.0.0.1:8080");
+    assert!(config.cache.is_none());
+
+    let db = project.dir.path().join("tributary.db");
+    assert_eq!(
+        config.database.url,
+        format!("sqlite://{}?mode=rwc", db.display())
+    );
+
+    let token = config.contract("Token").expect("Token");
+    assert_eq!(token.kind, ContractKind::Erc20);
+    assert_eq!(token.roles.len(), 1);
+    assert_eq!(token.events[0].name, "Transfer");
+
+    let example = config.contract("Example").expect("Example");
+    assert_eq!(example.kind, ContractKind::Events);
+    let names: Vec<&str> = example.events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Note", "ValueChanged"]);
+    assert!(matches!(&example.addresses, AddressSource::Fixed(a) if a.len() == 1));
+}
+
+#[test]
+fn init_template_without_its_abi_names_the_missing_file() {
+    let project = Project::new();
+    let errors = project.errors(init_template());
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].key, "contract[1].abi");
+    let expected = project.dir.path().join("abis/Example.json");
+    assert!(
+        errors[0].message.contains(&expected.display().to_string()),
+        "{}",
+        errors[0]
+    );
+}
