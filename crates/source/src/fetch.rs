@@ -1,0 +1,340 @@
+//! Fetch-ahead: adaptive block ranges, several in flight, yielded in order.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU32, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use futures::{Stream, StreamExt, future, stream};
+use tributary_types::{BlockHeader, RawLog};
+
+use crate::{EvmSource, error::SourceError, logs::LogFilter};
+
+/// Ranges returning more logs than this shrink.
+const SHRINK_ABOVE_LOGS: usize = 10_000;
+/// Shrinking aims at about this many logs per range.
+const TARGET_LOGS: u64 = 5_000;
+/// Ranges returning fewer logs than this count towards growing.
+const GROW_BELOW_LOGS: usize = 1_000;
+/// How many small ranges in a row double the range size.
+const GROW_AFTER: u32 = 3;
+/// How many good ranges in a row at the ceiling let the size probe above it.
+const PROBE_AFTER: u32 = 8 * GROW_AFTER;
+/// How many times a range with an inconsistent answer is fetched again.
+const INCONSISTENT_RETRIES: u32 = 3;
+
+/// Which headers come with each fetched range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderMode {
+    /// Only the header of each range's last block (finalized backfill).
+    LastOnly,
+    /// Every header of the range (the unfinalized tail, for reorg detection).
+    All,
+}
+
+/// What [`EvmSource::fetch_ahead`] fetches for each range.
+#[derive(Clone)]
+pub struct FetchPlan {
+    /// The log filter, asked for again when each range is started, so that
+    /// addresses discovered at run time are used for later ranges.
+    pub filter: Arc<dyn Fn() -> LogFilter + Send + Sync>,
+    /// Which headers to fetch with the logs.
+    pub with_headers: HeaderMode,
+}
+
+impl FetchPlan {
+    /// A plan whose filter never changes.
+    pub fn fixed(filter: LogFilter, with_headers: HeaderMode) -> Self {
+        Self {
+            filter: Arc::new(move || filter.clone()),
+            with_headers,
+        }
+    }
+}
+
+impl std::fmt::Debug for FetchPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchPlan")
+            .field("with_headers", &self.with_headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The logs and headers of one block range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedRange {
+    /// First block of the range.
+    pub from: u64,
+    /// Last block of the range (inclusive).
+    pub to: u64,
+    /// The range's logs passing `filter`, by (block, log index).
+    pub logs: Vec<RawLog>,
+    /// The header of `to` ([`HeaderMode::LastOnly`]) or of every block in
+    /// order ([`HeaderMode::All`]).
+    pub headers: Vec<BlockHeader>,
+    /// The filter these logs were fetched with.
+    pub filter: LogFilter,
+}
+
+/// The shared, adaptive range size.
+///
+/// A size that had to be split becomes a ceiling (providers' range limits are
+/// usually fixed), which growth only probes past after a long run of good
+/// ranges.
+#[derive(Debug)]
+pub(crate) struct Sizer {
+    size: AtomicU64,
+    streak: AtomicU32,
+    ceiling: AtomicU64,
+    max: u64,
+}
+
+impl Sizer {
+    pub fn new(initial: u64, max: u64) -> Self {
+        let max = max.max(1);
+        Self {
+            size: AtomicU64::new(initial.clamp(1, max)),
+            streak: AtomicU32::new(0),
+            ceiling: AtomicU64::new(max),
+            max,
+        }
+    }
+
+    /// The size of the next range.
+    pub fn current(&self) -> u64 {
+        self.size.load(Ordering::Relaxed).clamp(1, self.max)
+    }
+
+    /// Adapts to a finished range of `len` blocks that returned `logs` logs
+    /// after `splits` splits.
+    pub fn record(&self, len: u64, logs: usize, splits: u32) {
+        let target = if splits > 0 {
+            // The range went through in splits + 1 pieces.
+            let worked = (len / (u64::from(splits) + 1)).max(1);
+            self.ceiling.fetch_min(worked, Ordering::Relaxed);
+            Some(worked)
+        } else if logs > SHRINK_ABOVE_LOGS {
+            let scaled = u128::from(len) * u128::from(TARGET_LOGS) / logs as u128;
+            Some(u64::try_from(scaled).unwrap_or(len))
+        } else {
+            None
+        };
+        if let Some(target) = target {
+            self.streak.store(0, Ordering::Relaxed);
+            self.size.fetch_min(target.max(1), Ordering::Relaxed);
+        } else if logs < GROW_BELOW_LOGS {
+            let streak = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
+            let ceiling = self.ceiling.load(Ordering::Relaxed);
+            let size = self.size.load(Ordering::Relaxed);
+            let limit = if size >= ceiling {
+                if streak < PROBE_AFTER {
+                    return;
+                }
+                // Probe past the ceiling; a split lowers it again.
+                let raised = ceiling.saturating_mul(2).min(self.max);
+                self.ceiling.store(raised, Ordering::Relaxed);
+                raised
+            } else if streak >= GROW_AFTER {
+                ceiling
+            } else {
+                return;
+            };
+            self.streak.store(0, Ordering::Relaxed);
+            let _ = self
+                .size
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
+                    Some(s.saturating_mul(2).min(limit))
+                });
+        } else {
+            self.streak.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl EvmSource {
+    /// Fetches `[from, to]` as consecutive ranges, up to `concurrency` at a
+    /// time, and yields them strictly in block order.
+    ///
+    /// Range sizes adapt: they start at `initial_block_range`, shrink when a
+    /// range had to be split or returned more than ~10k logs, and double
+    /// after a few ranges with fewer than ~1k logs, up to `max_block_range`.
+    /// A range whose answers are inconsistent (the node reorged under us) is
+    /// fetched again a few times. The stream ends after the first error.
+    /// Memory is bounded by `concurrency` ranges plus what the consumer has
+    /// not pulled.
+    pub fn fetch_ahead(
+        &self,
+        from: u64,
+        to: u64,
+        plan: FetchPlan,
+    ) -> impl Stream<Item = Result<FetchedRange, SourceError>> + Send + 'static {
+        let settings = self.settings();
+        let sizer = Arc::new(Sizer::new(
+            settings.initial_block_range,
+            settings.max_block_range,
+        ));
+        let concurrency = settings.concurrency.max(1);
+        let source = self.clone();
+        let range_sizer = sizer.clone();
+        let ranges = stream::unfold((from <= to).then_some(from), move |next| {
+            let size = range_sizer.current();
+            future::ready(next.map(|start| {
+                let end = start.saturating_add(size - 1).min(to);
+                ((start, end), (end < to).then(|| end + 1))
+            }))
+        });
+        ranges
+            .map(move |(a, b)| {
+                let source = source.clone();
+                let sizer = sizer.clone();
+                let filter = (plan.filter)();
+                let mode = plan.with_headers;
+                async move { source.fetch_range(a, b, filter, mode, &sizer).await }
+            })
+            .buffered(concurrency)
+            .scan(false, |failed, item| {
+                if *failed {
+                    return future::ready(None);
+                }
+                *failed = item.is_err();
+                future::ready(Some(item))
+            })
+    }
+
+    async fn fetch_range(
+        &self,
+        from: u64,
+        to: u64,
+        filter: LogFilter,
+        mode: HeaderMode,
+        sizer: &Sizer,
+    ) -> Result<FetchedRange, SourceError> {
+        let mut attempt = 0;
+        loop {
+            match self.fetch_range_once(from, to, &filter, mode).await {
+                Ok((logs, headers, splits)) => {
+                    sizer.record(to - from + 1, logs.len(), splits);
+                    return Ok(FetchedRange {
+                        from,
+                        to,
+                        logs,
+                        headers,
+                        filter,
+                    });
+                }
+                Err(err @ SourceError::Inconsistent { .. }) if attempt < INCONSISTENT_RETRIES => {
+                    attempt += 1;
+                    let delay = self.settings().backoff_base.saturating_mul(1 << attempt);
+                    tracing::warn!(%err, from, to, attempt, "inconsistent answer, fetching the range again");
+                    tokio::time::sleep(delay.min(Duration::from_secs(10))).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    async fn fetch_range_once(
+        &self,
+        from: u64,
+        to: u64,
+        filter: &LogFilter,
+        mode: HeaderMode,
+    ) -> Result<(Vec<RawLog>, Vec<BlockHeader>, u32), SourceError> {
+        let logs = self.logs_with_stats(from, to, filter);
+        let (logs, stats, headers) = match mode {
+            HeaderMode::LastOnly => {
+                let ((logs, stats), header) = futures::try_join!(logs, self.header(to))?;
+                let header = header.ok_or_else(|| {
+                    self.inconsistent("eth_getBlockByNumber", format!("block {to} is missing"))
+                })?;
+                (logs, stats, vec![header])
+            }
+            HeaderMode::All => {
+                let ((logs, stats), headers) = futures::try_join!(logs, self.headers(from, to))?;
+                (logs, stats, headers)
+            }
+        };
+        let first = headers.first().map_or(to, |h| h.number);
+        for log in &logs {
+            let Some(header) = log
+                .block_number
+                .checked_sub(first)
+                .and_then(|i| headers.get(usize::try_from(i).ok()?))
+            else {
+                continue;
+            };
+            if header.hash != log.block_hash {
+                return Err(self.inconsistent(
+                    "eth_getLogs",
+                    format!(
+                        "log {} of block {} has block hash {}, the block's header has {}",
+                        log.log_index, log.block_number, log.block_hash, header.hash
+                    ),
+                ));
+            }
+        }
+        Ok((logs, headers, stats.splits))
+    }
+
+    fn inconsistent(&self, method: &'static str, detail: String) -> SourceError {
+        SourceError::Inconsistent {
+            endpoint: self.endpoints().current_label().to_string(),
+            method,
+            detail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_after_small_ranges_up_to_max() {
+        let sizer = Sizer::new(1, 64);
+        let mut seen = vec![sizer.current()];
+        for _ in 0..30 {
+            sizer.record(sizer.current(), 10, 0);
+            seen.push(sizer.current());
+        }
+        assert_eq!(sizer.current(), 64);
+        assert!(seen.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(seen[3], 2, "{seen:?}");
+    }
+
+    #[test]
+    fn shrinks_on_splits_and_large_results() {
+        let sizer = Sizer::new(1000, 1000);
+        sizer.record(1000, 100, 3);
+        assert_eq!(sizer.current(), 250);
+        sizer.record(250, 50_000, 0);
+        assert_eq!(sizer.current(), 25);
+        // Mid-sized results keep the size and reset the growth streak.
+        sizer.record(25, 10, 0);
+        sizer.record(25, 10, 0);
+        sizer.record(25, 5_000, 0);
+        sizer.record(25, 10, 0);
+        assert_eq!(sizer.current(), 25);
+        sizer.record(1, 0, 10);
+        assert_eq!(sizer.current(), 1);
+    }
+
+    #[test]
+    fn a_split_size_is_a_ceiling_that_is_probed_rarely() {
+        let sizer = Sizer::new(64, 64);
+        sizer.record(64, 10, 3);
+        assert_eq!(sizer.current(), 16);
+        for _ in 0..PROBE_AFTER - 1 {
+            sizer.record(16, 10, 0);
+            assert_eq!(sizer.current(), 16);
+        }
+        sizer.record(16, 10, 0);
+        assert_eq!(sizer.current(), 32);
+        // The probe fails: back to the ceiling.
+        sizer.record(32, 10, 1);
+        assert_eq!(sizer.current(), 16);
+    }
+}

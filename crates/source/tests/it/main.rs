@@ -1,0 +1,5 @@
+//! Integration tests of `tributary-source` against a real anvil node.
+
+mod chain;
+mod fetch;
+mod heads;
