@@ -57,12 +57,15 @@ impl Dialect {
     }
 
     /// SQL that reads a uint256 column `col` in the form [`Dialect::u256_from_row`] decodes.
+    ///
+    /// The PostgreSQL text form gets its own alias: an output column named
+    /// `value` would capture `ORDER BY value` and sort the numbers as text.
     pub(crate) fn u256_select(self, col: &'static str) -> &'static str {
         match (self, col) {
             (Self::Sqlite, c) => c,
-            (Self::Postgres, "value") => "value::text",
-            (Self::Postgres, "previous") => "previous::text",
-            (Self::Postgres, "s.value") => "s.value::text",
+            (Self::Postgres, "value") => "value::text AS value_text",
+            (Self::Postgres, "previous") => "previous::text AS previous_text",
+            (Self::Postgres, "s.value") => "s.value::text AS value_text",
             // Only the columns above hold uint256 values.
             (Self::Postgres, c) => c,
         }

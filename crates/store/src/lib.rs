@@ -9,6 +9,7 @@
 
 mod dialect;
 mod error;
+pub mod maintain;
 pub mod read;
 mod snapshot;
 mod sql;

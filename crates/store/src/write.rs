@@ -148,8 +148,9 @@ impl Store {
             .collect()
     }
 
-    /// Writes a batch in one transaction, if the stored cursor is still `batch.parent`.
-    pub async fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+    /// Writes a batch in one transaction, if the stored cursor is still
+    /// `batch.parent`. Returns how many events were new.
+    pub async fn commit(&self, batch: &Batch) -> Result<u64, StoreError> {
         let d = self.dialect;
         let mut tx = self.pool().begin().await?;
         let found = read_cursor(&mut tx, d, batch.chain_id).await?;
@@ -185,9 +186,15 @@ impl Store {
                 batch.finalized.min(cursor.number),
             )
             .await?;
+        } else if inserted > 0 {
+            let mut q = Sql::new(d, "UPDATE chains SET event_count = event_count + ");
+            q.bind_u64("count", inserted)?
+                .push(" WHERE chain_id = ")
+                .bind_u64("chain_id", batch.chain_id)?;
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(inserted)
     }
 
     /// Undoes every block above `ancestor` in one transaction: state goes back
@@ -415,7 +422,7 @@ pub(crate) fn push_key(q: &mut Sql, chain_id: ChainId, key: &StateKey) -> Result
     Ok(())
 }
 
-async fn insert_undo(
+pub(crate) async fn insert_undo(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     chain_id: ChainId,
@@ -517,7 +524,7 @@ async fn insert_discovered(
     Ok(())
 }
 
-async fn upsert_tokens(
+pub(crate) async fn upsert_tokens(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     tokens: &[TokenRow],
