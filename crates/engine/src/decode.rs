@@ -1,0 +1,196 @@
+//! ABI-driven decoding of raw logs into named, API-encoded arguments.
+//!
+//! No per-contract code: every event is decoded from its JSON ABI with
+//! alloy's dynamic ABI, and each argument is encoded once here by the API's
+//! rules (integers as decimal strings, addresses EIP-55, bytes 0x-hex).
+
+use alloy::dyn_abi::{DynSolEvent, DynSolValue};
+use alloy::json_abi::Event;
+use alloy::primitives::B256;
+use serde_json::{Map, Value};
+use tributary_types::RawLog;
+
+/// An event prepared for decoding: its ABI and its resolved decoder.
+#[derive(Debug, Clone)]
+pub struct EventDecoder {
+    /// The event's ABI.
+    pub abi: Event,
+    resolved: DynSolEvent,
+}
+
+/// Why a log could not be decoded by the event its selector names.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot decode log {block}:{log_index} of {address} as {signature}: {reason}")]
+pub struct DecodeError {
+    /// Block of the log.
+    pub block: u64,
+    /// Log index.
+    pub log_index: u64,
+    /// Emitting address.
+    pub address: alloy::primitives::Address,
+    /// The event signature tried.
+    pub signature: String,
+    /// What alloy said.
+    pub reason: String,
+}
+
+impl EventDecoder {
+    /// Resolves `abi` once so that decoding many logs costs no re-parsing.
+    pub fn new(abi: Event) -> Result<Self, alloy::dyn_abi::Error> {
+        let resolved = alloy::dyn_abi::Specifier::<DynSolEvent>::resolve(&abi)?;
+        Ok(Self { abi, resolved })
+    }
+
+    /// The selector (topic 0).
+    pub fn selector(&self) -> B256 {
+        self.abi.selector()
+    }
+
+    /// Decodes `log` into its arguments in ABI parameter order.
+    pub fn decode(&self, log: &RawLog) -> Result<Vec<DynSolValue>, DecodeError> {
+        let decoded = self
+            .resolved
+            .decode_log_parts(log.topics.iter().copied(), &log.data)
+            .map_err(|e| DecodeError {
+                block: log.block_number,
+                log_index: log.log_index,
+                address: log.address,
+                signature: self.abi.full_signature(),
+                reason: e.to_string(),
+            })?;
+        let mut indexed = decoded.indexed.into_iter();
+        let mut body = decoded.body.into_iter();
+        let mut values = Vec::with_capacity(self.abi.inputs.len());
+        for input in &self.abi.inputs {
+            let next = if input.indexed {
+                indexed.next()
+            } else {
+                body.next()
+            };
+            // decode_log_parts checked the counts against this same ABI.
+            values.push(next.unwrap_or(DynSolValue::Bool(false)));
+        }
+        Ok(values)
+    }
+
+    /// Arguments keyed by ABI name, or by zero-based position when unnamed.
+    pub fn args_json(&self, values: &[DynSolValue]) -> Value {
+        let mut map = Map::with_capacity(values.len());
+        for (i, (input, value)) in self.abi.inputs.iter().zip(values).enumerate() {
+            let key = if input.name.is_empty() {
+                i.to_string()
+            } else {
+                input.name.clone()
+            };
+            map.insert(key, value_json(value));
+        }
+        Value::Object(map)
+    }
+}
+
+/// Encodes one ABI value by the API's rules.
+pub fn value_json(value: &DynSolValue) -> Value {
+    match value {
+        DynSolValue::Bool(b) => Value::Bool(*b),
+        DynSolValue::Int(i, _) => Value::String(i.to_string()),
+        DynSolValue::Uint(u, _) => Value::String(u.to_string()),
+        DynSolValue::FixedBytes(word, size) => {
+            Value::String(format!("0x{}", hex::encode(&word[..*size])))
+        }
+        DynSolValue::Address(a) => Value::String(a.to_checksum(None)),
+        DynSolValue::Function(f) => Value::String(format!("0x{}", hex::encode(f.as_slice()))),
+        DynSolValue::Bytes(b) => Value::String(format!("0x{}", hex::encode(b))),
+        DynSolValue::String(s) => Value::String(s.clone()),
+        DynSolValue::Array(items) | DynSolValue::FixedArray(items) | DynSolValue::Tuple(items) => {
+            Value::Array(items.iter().map(value_json).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{Address, Bytes, U256, address};
+
+    fn transfer_log(from: Address, to: Address, value: U256) -> RawLog {
+        let abi =
+            Event::parse("event Transfer(address indexed from, address indexed to, uint256 value)")
+                .unwrap();
+        RawLog {
+            block_number: 7,
+            block_hash: B256::repeat_byte(1),
+            tx_hash: B256::repeat_byte(2),
+            tx_index: 0,
+            log_index: 1 << 33,
+            address: address!("0x00000000000000000000000000000000000000aa"),
+            topics: vec![abi.selector(), from.into_word(), to.into_word()],
+            data: Bytes::from(value.to_be_bytes_vec()),
+        }
+    }
+
+    #[test]
+    fn decodes_erc20_transfer_with_api_encoding() {
+        let dec = EventDecoder::new(
+            Event::parse("event Transfer(address indexed from, address indexed to, uint256 value)")
+                .unwrap(),
+        )
+        .unwrap();
+        let from = address!("0xd8da6bf26964af9d7eed9e03e53415d37aa96045");
+        let log = transfer_log(from, Address::ZERO, U256::MAX);
+        let values = dec.decode(&log).unwrap();
+        let json = dec.args_json(&values);
+        assert_eq!(json["from"], "0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045");
+        assert_eq!(json["to"], "0x0000000000000000000000000000000000000000");
+        assert_eq!(json["value"], U256::MAX.to_string());
+    }
+
+    #[test]
+    fn unnamed_parameters_are_keyed_by_position() {
+        let dec = EventDecoder::new(Event::parse("event PairCreated(address indexed token0, address indexed token1, address pair, uint256)").unwrap()).unwrap();
+        let a = Address::repeat_byte(1);
+        let mut data = a.into_word().to_vec();
+        data.extend(U256::from(3).to_be_bytes_vec());
+        let log = RawLog {
+            topics: vec![dec.selector(), a.into_word(), a.into_word()],
+            data: data.into(),
+            ..transfer_log(a, a, U256::ZERO)
+        };
+        let json = dec.args_json(&dec.decode(&log).unwrap());
+        assert_eq!(json["3"], "3");
+        assert_eq!(json["pair"], a.to_checksum(None));
+    }
+
+    #[test]
+    fn erc721_transfer_does_not_decode_as_erc20() {
+        let dec = EventDecoder::new(
+            Event::parse("event Transfer(address indexed from, address indexed to, uint256 value)")
+                .unwrap(),
+        )
+        .unwrap();
+        let a = Address::repeat_byte(1);
+        let mut log = transfer_log(a, a, U256::ZERO);
+        log.topics.push(U256::from(5).into());
+        log.data = Bytes::new();
+        let err = dec.decode(&log).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Transfer(address,address,uint256)")
+                || err.to_string().contains("Transfer"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_strings_are_replaced_not_dropped() {
+        let dec = EventDecoder::new(Event::parse("event Named(string name)").unwrap()).unwrap();
+        let encoded = DynSolValue::Tuple(vec![DynSolValue::Bytes(vec![b'a', 0xff, 0, b'b'])])
+            .abi_encode_params();
+        let log = RawLog {
+            topics: vec![dec.selector()],
+            data: encoded.into(),
+            ..transfer_log(Address::ZERO, Address::ZERO, U256::ZERO)
+        };
+        let json = dec.args_json(&dec.decode(&log).unwrap());
+        assert_eq!(json["name"], "a\u{fffd}\u{0}b");
+    }
+}

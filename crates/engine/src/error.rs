@@ -1,0 +1,64 @@
+//! Engine errors.
+
+use tributary_source::SourceError;
+use tributary_store::StoreError;
+
+/// Why indexing a chain stopped or a step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The RPC failed after its retries.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An event's ABI cannot be used for decoding.
+    #[error("contract {contract:?}: event {event:?} cannot be decoded: {reason}")]
+    Abi {
+        /// Contract entry.
+        contract: String,
+        /// Event name.
+        event: String,
+        /// Why.
+        reason: String,
+    },
+    /// The configuration is inconsistent with what the engine needs.
+    #[error("config: {0}")]
+    Config(String),
+    /// The node answers for another chain than configured.
+    #[error("chain {name:?}: configured chain_id {configured} but the node reports {reported}")]
+    WrongChain {
+        /// Chain name.
+        name: String,
+        /// Configured id.
+        configured: u64,
+        /// The node's id.
+        reported: u64,
+    },
+    /// A reorg replaced every block of the kept window: tributary cannot tell
+    /// what to undo, so the chain halts with nothing written.
+    #[error(
+        "chain {chain:?}: reorg deeper than the kept window (stored headers from block {lowest} to {highest} all differ from the node); halting with nothing written. Raise `confirmations` or re-index with `tributary rebuild`/`replay` after checking the node"
+    )]
+    DeepReorg {
+        /// Chain name.
+        chain: String,
+        /// Lowest stored header.
+        lowest: u64,
+        /// Highest stored header (the cursor).
+        highest: u64,
+    },
+}
+
+impl EngineError {
+    /// Whether retrying later may succeed (the loop retries these itself).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Source(_)
+                | Self::Store(StoreError::Sql(_))
+                | Self::Store(StoreError::CursorConflict { .. })
+        )
+    }
+}

@@ -1,0 +1,580 @@
+//! The per-chain indexing loop: backfill, follow the head, undo reorgs.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use futures::{Stream, StreamExt};
+use tokio::sync::{broadcast, watch};
+use tributary_config::{ChainConfig, ContractConfig, ContractKind};
+use tributary_source::{EvmSource, FetchPlan, FetchedRange, HeaderMode, LogFilter, SourceError};
+use tributary_store::Store;
+use tributary_types::BlockHeader;
+
+use crate::overlay::Overlay;
+use crate::range::{self, Frame};
+use crate::registry::Registry;
+use crate::reorg::{Ancestry, find_ancestor};
+use crate::{ChangeNotice, EngineError, rebuild, tokens};
+
+/// Tuning of a chain indexer.
+#[derive(Debug, Clone)]
+pub struct IndexerOptions {
+    /// Most state keys kept in memory between batches.
+    pub max_cached_keys: usize,
+    /// First wait after a transient error (doubles up to 30 s).
+    pub error_backoff: Duration,
+}
+
+impl Default for IndexerOptions {
+    fn default() -> Self {
+        Self {
+            max_cached_keys: 500_000,
+            error_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Where a chain's indexing stands, for progress bars and logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Chain name.
+    pub chain: String,
+    /// First block indexed.
+    pub start_block: u64,
+    /// Latest head seen.
+    pub head: u64,
+    /// Latest committed block.
+    pub indexed: Option<u64>,
+    /// Events stored since this process started.
+    pub events: u64,
+    /// Whether the last range was below the finality depth.
+    pub backfilling: bool,
+}
+
+type HeadStream = Pin<Box<dyn Stream<Item = Result<BlockHeader, SourceError>> + Send>>;
+
+/// Indexes one chain into the store.
+pub struct ChainIndexer {
+    chain: ChainConfig,
+    store: Store,
+    source: EvmSource,
+    registry: Registry,
+    filter: Arc<RwLock<LogFilter>>,
+    overlay: Overlay,
+    cursor: Option<BlockHeader>,
+    progress: watch::Sender<Progress>,
+    notices: broadcast::Sender<ChangeNotice>,
+    options: IndexerOptions,
+}
+
+impl std::fmt::Debug for ChainIndexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainIndexer")
+            .field("chain", &self.chain.name)
+            .field("cursor", &self.cursor)
+            .finish()
+    }
+}
+
+impl ChainIndexer {
+    /// Prepares indexing of `chain` with its contract entries.
+    pub fn new(
+        chain: ChainConfig,
+        contracts: &[&ContractConfig],
+        store: Store,
+        source: EvmSource,
+        notices: broadcast::Sender<ChangeNotice>,
+        options: IndexerOptions,
+    ) -> Result<Self, EngineError> {
+        let registry = Registry::new(contracts)?;
+        let filter = Arc::new(RwLock::new(registry.filter()));
+        let progress = watch::Sender::new(Progress {
+            chain: chain.name.clone(),
+            start_block: registry.start_block(),
+            ..Progress::default()
+        });
+        Ok(Self {
+            chain,
+            store,
+            source,
+            registry,
+            filter,
+            overlay: Overlay::new(),
+            cursor: None,
+            progress,
+            notices,
+            options,
+        })
+    }
+
+    /// Follows this indexer's progress.
+    pub fn progress(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
+    }
+
+    fn chain_id(&self) -> u64 {
+        self.chain.chain_id
+    }
+
+    /// Prepares the chain (registration, reorg-while-stopped check, rebuilds
+    /// of changed projections) without following the head.
+    pub async fn prepare(&mut self) -> Result<(), EngineError> {
+        let reported = self.source.chain_id().await?;
+        if reported != self.chain_id() {
+            return Err(EngineError::WrongChain {
+                name: self.chain.name.clone(),
+                configured: self.chain_id(),
+                reported,
+            });
+        }
+        self.store
+            .register_chain(self.chain_id(), &self.chain.name, self.chain.confirmations)
+            .await?;
+        self.reload().await?;
+        self.record_fixed_tokens().await?;
+        if self.cursor.is_some() {
+            self.reconcile().await?;
+        }
+        let head = self.source.latest_header().await?;
+        let (chain_id, finalized) = (
+            self.chain_id(),
+            head.number.saturating_sub(self.chain.confirmations),
+        );
+        rebuild::rebuild_changed(
+            &self.store,
+            &self.source,
+            &mut self.registry,
+            chain_id,
+            self.cursor.as_ref(),
+            finalized,
+        )
+        .await?;
+        self.reload().await?;
+        Ok(())
+    }
+
+    /// Indexes until `shutdown` turns true. Transient failures are retried
+    /// with backoff; a deep reorg or bad config stops the chain with an error.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), EngineError> {
+        let mut backoff = self.options.error_backoff;
+        loop {
+            match self.prepare().await {
+                Ok(()) => break,
+                Err(e) if e.is_transient() => {
+                    self.note_error(&e).await;
+                    if wait_or_shutdown(&mut shutdown, backoff).await {
+                        return Ok(());
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+                Err(e) => {
+                    self.note_error(&e).await;
+                    return Err(e);
+                }
+            }
+        }
+        let mut heads: HeadStream = Box::pin(self.source.new_heads());
+        backoff = self.options.error_backoff;
+        while !*shutdown.borrow() {
+            match self.step(&mut heads, &mut shutdown).await {
+                Ok(()) => backoff = self.options.error_backoff,
+                Err(e) if e.is_transient() => {
+                    self.note_error(&e).await;
+                    if wait_or_shutdown(&mut shutdown, backoff).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    if let Err(e) = self.reload().await {
+                        tracing::warn!(chain = %self.chain.name, error = %e, "reload after error failed");
+                    }
+                }
+                Err(e) => {
+                    self.note_error(&e).await;
+                    return Err(e);
+                }
+            }
+        }
+        tracing::info!(chain = %self.chain.name, cursor = ?self.cursor.map(|c| c.number), "indexer stopped");
+        Ok(())
+    }
+
+    async fn note_error(&self, e: &EngineError) {
+        tracing::error!(chain = %self.chain.name, error = %e, "indexing error");
+        metrics::counter!("tributary_indexer_errors_total", "chain" => self.chain.name.clone())
+            .increment(1);
+        if let Err(store_error) = self
+            .store
+            .record_error(self.chain_id(), Some(&e.to_string()))
+            .await
+        {
+            tracing::warn!(error = %store_error, "cannot record the error in the store");
+        }
+    }
+
+    /// Reloads cursor and discovered addresses from the store and forgets cached state.
+    async fn reload(&mut self) -> Result<(), EngineError> {
+        self.cursor = self.store.cursor(self.chain_id()).await?;
+        let mut discovered = HashMap::new();
+        for e in self.registry.entries().iter().filter(|e| e.discovered) {
+            discovered.insert(
+                e.name.clone(),
+                self.store.discovered(self.chain_id(), &e.name).await?,
+            );
+        }
+        self.registry.set_discovered(&discovered);
+        self.publish_filter();
+        self.overlay.clear();
+        self.progress
+            .send_modify(|p| p.indexed = self.cursor.map(|c| c.number));
+        Ok(())
+    }
+
+    fn publish_filter(&self) {
+        let filter = self.registry.filter();
+        match self.filter.write() {
+            Ok(mut f) => *f = filter,
+            Err(poisoned) => *poisoned.into_inner() = filter,
+        }
+    }
+
+    /// Records metadata of fixed-address tokens once.
+    async fn record_fixed_tokens(&mut self) -> Result<(), EngineError> {
+        let mut rows = Vec::new();
+        for e in self
+            .registry
+            .entries()
+            .iter()
+            .filter(|e| !e.discovered && is_token(e.kind))
+        {
+            for a in &e.addresses {
+                rows.push(
+                    tokens::token_row(&self.source, self.chain_id(), *a, &e.name, e.kind.as_str())
+                        .await,
+                );
+            }
+        }
+        if !rows.is_empty() {
+            self.store.record_tokens(&rows).await?;
+        }
+        Ok(())
+    }
+
+    /// At start: undo a reorg that happened while we were stopped.
+    async fn reconcile(&mut self) -> Result<(), EngineError> {
+        self.handle_possible_reorg().await.map(|_| ())
+    }
+
+    /// Compares stored headers with the node; rolls back when they diverge.
+    /// Returns whether a rollback happened.
+    async fn handle_possible_reorg(&mut self) -> Result<bool, EngineError> {
+        let Some(cursor) = self.cursor else {
+            return Ok(false);
+        };
+        let stored = self.store.headers_desc(self.chain_id()).await?;
+        match find_ancestor(&self.source, &stored).await? {
+            Ancestry::Consistent => Ok(false),
+            Ancestry::Reorg(ancestor) => {
+                let report = self
+                    .store
+                    .rollback_to(self.chain_id(), &ancestor, cursor.number)
+                    .await?;
+                let depth = cursor.number - ancestor.number;
+                tracing::warn!(chain = %self.chain.name, from_block = ancestor.number + 1, depth, restored_keys = report.restored_keys, deleted_events = report.deleted_events, "reorg: rolled back");
+                metrics::counter!("tributary_reorgs_total", "chain" => self.chain.name.clone())
+                    .increment(1);
+                metrics::histogram!("tributary_reorg_depth", "chain" => self.chain.name.clone())
+                    .record(depth as f64);
+                self.reload().await?;
+                let _ = self.notices.send(ChangeNotice::Reorg {
+                    chain_id: self.chain_id(),
+                    from_block: ancestor.number + 1,
+                });
+                Ok(true)
+            }
+            Ancestry::Deep { lowest } => Err(EngineError::DeepReorg {
+                chain: self.chain.name.clone(),
+                lowest,
+                highest: cursor.number,
+            }),
+        }
+    }
+
+    /// One round: catch up to the node's head, or wait for a new one.
+    async fn step(
+        &mut self,
+        heads: &mut HeadStream,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), EngineError> {
+        let head = self.source.latest_header().await?;
+        self.store.record_head(self.chain_id(), &head).await?;
+        metrics::gauge!("tributary_head_block", "chain" => self.chain.name.clone())
+            .set(head.number as f64);
+        self.progress.send_modify(|p| p.head = head.number);
+        let finalized = head.number.saturating_sub(self.chain.confirmations);
+        if let Some(cursor) = self.cursor {
+            if cursor.number > head.number {
+                // The node is behind us (syncing, or a lagging endpoint): only a
+                // hash that differs at a height it has is a reorg.
+                if self.handle_possible_reorg().await? {
+                    return Ok(());
+                }
+                self.wait_for_head(heads, shutdown).await;
+                return Ok(());
+            }
+            if cursor.number == head.number {
+                if cursor.hash != head.hash && self.handle_possible_reorg().await? {
+                    return Ok(());
+                }
+                self.wait_for_head(heads, shutdown).await;
+                return Ok(());
+            }
+        }
+        let from = self
+            .cursor
+            .map(|c| c.number + 1)
+            .unwrap_or_else(|| self.registry.start_block());
+        if from > head.number {
+            self.wait_for_head(heads, shutdown).await;
+            return Ok(());
+        }
+        if from <= finalized {
+            self.sync(from, finalized, HeaderMode::LastOnly, finalized, shutdown)
+                .await
+        } else {
+            self.sync(from, head.number, HeaderMode::All, finalized, shutdown)
+                .await
+        }
+    }
+
+    async fn wait_for_head(&self, heads: &mut HeadStream, shutdown: &mut watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.chain.poll_interval_ms);
+        tokio::select! {
+            _ = heads.next() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+
+    /// Fetches `[from, to]` ahead and applies it range by range.
+    async fn sync(
+        &mut self,
+        from: u64,
+        to: u64,
+        mode: HeaderMode,
+        finalized: u64,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<(), EngineError> {
+        let filter = Arc::clone(&self.filter);
+        let plan = FetchPlan {
+            filter: Arc::new(move || {
+                filter
+                    .read()
+                    .map(|f| f.clone())
+                    .unwrap_or_else(|p| p.into_inner().clone())
+            }),
+            with_headers: mode,
+        };
+        let mut stream = Box::pin(self.source.fetch_ahead(from, to, plan));
+        self.progress
+            .send_modify(|p| p.backfilling = mode == HeaderMode::LastOnly);
+        while let Some(fetched) = stream.next().await {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            if !self.apply_range(fetched?, mode, finalized).await? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one fetched range as one batch. Returns false when a reorg
+    /// was found and undone instead (the caller starts over).
+    async fn apply_range(
+        &mut self,
+        fetched: FetchedRange,
+        mode: HeaderMode,
+        finalized: u64,
+    ) -> Result<bool, EngineError> {
+        let started = Instant::now();
+        let FetchedRange {
+            from,
+            to,
+            logs,
+            headers,
+            filter,
+        } = fetched;
+        if let (Some(cursor), Some(first)) = (self.cursor, headers.first())
+            && mode == HeaderMode::All
+            && first.number == cursor.number + 1
+            && first.parent_hash != cursor.hash
+        {
+            self.handle_possible_reorg().await?;
+            return Ok(false);
+        }
+        let Some(last) = headers.last().copied().filter(|h| h.number == to) else {
+            return Err(SourceError::Inconsistent {
+                endpoint: "fetch".into(),
+                method: "eth_getBlockByNumber",
+                detail: format!("range {from}..={to} came without the header of block {to}"),
+            }
+            .into());
+        };
+
+        let (logs, discovered) =
+            range::complete(&self.source, &mut self.registry, from, to, logs, &filter).await?;
+        self.publish_filter();
+
+        let pending = range::prepare(&self.registry, logs, &self.overlay);
+        if !pending.keys.is_empty() {
+            let values = self
+                .store
+                .load_state(self.chain_id(), &pending.keys)
+                .await?;
+            range::load_into(&mut self.overlay, &pending.keys, &values);
+        }
+        let kept_headers = if mode == HeaderMode::All {
+            headers
+        } else {
+            vec![last]
+        };
+        let frame = Frame {
+            chain_id: self.chain_id(),
+            parent: self.cursor.map(|c| c.number),
+            cursor: Some(last),
+            headers: kept_headers,
+            finalized,
+            discovered,
+            registry: &self.registry,
+        };
+        let (mut batch, stats) = range::apply(pending, &mut self.overlay, frame);
+        for d in &batch.discovered {
+            if let Some(entry) = self
+                .registry
+                .entries()
+                .iter()
+                .find(|e| e.name == d.contract)
+                .filter(|e| is_token(e.kind))
+            {
+                batch.tokens.push(
+                    tokens::token_row(
+                        &self.source,
+                        self.chain_id(),
+                        d.address,
+                        &entry.name,
+                        entry.kind.as_str(),
+                    )
+                    .await,
+                );
+            }
+        }
+        if let Err(e) = self.store.commit(&batch).await {
+            self.overlay.clear();
+            return Err(e.into());
+        }
+        self.cursor = Some(last);
+        if self.overlay.len() > self.options.max_cached_keys {
+            self.overlay.clear();
+        }
+        let events = batch.events.len();
+        let _ = self.notices.send(ChangeNotice::Committed {
+            chain_id: self.chain_id(),
+            from,
+            to,
+            events,
+        });
+        let name = self.chain.name.clone();
+        metrics::counter!("tributary_events_total", "chain" => name.clone())
+            .increment(events as u64);
+        metrics::counter!("tributary_undecodable_logs_total", "chain" => name.clone())
+            .increment(stats.undecodable);
+        metrics::counter!("tributary_rejected_events_total", "chain" => name.clone())
+            .increment(stats.rejected);
+        metrics::gauge!("tributary_indexed_block", "chain" => name.clone()).set(to as f64);
+        metrics::histogram!("tributary_batch_seconds", "chain" => name)
+            .record(started.elapsed().as_secs_f64());
+        self.progress.send_modify(|p| {
+            p.indexed = Some(to);
+            p.events += events as u64;
+        });
+        Ok(true)
+    }
+}
+
+/// Kinds whose contracts are ERC-20-like tokens listed by `/balances`.
+pub(crate) fn is_token(kind: ContractKind) -> bool {
+    matches!(
+        kind,
+        ContractKind::Erc20 | ContractKind::UniswapV2Pair | ContractKind::Erc4626
+    )
+}
+
+/// Sleeps `d` unless shutdown comes first; true when shutting down.
+async fn wait_or_shutdown(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
+    }
+}
+
+impl ChainIndexer {
+    /// The finality boundary as last recorded (the node's head minus
+    /// `confirmations`), for work that does not follow the head.
+    async fn recorded_finalized(&self) -> Result<u64, EngineError> {
+        let mut snap = self.store.snapshot().await?;
+        let chains = snap.chains().await?;
+        snap.finish().await?;
+        let head = chains
+            .iter()
+            .find(|c| c.chain_id == self.chain_id())
+            .and_then(|c| c.head.map(|h| h.number))
+            .unwrap_or(0);
+        Ok(head.saturating_sub(self.chain.confirmations))
+    }
+
+    /// `tributary replay`: re-fetches `[from, to]`, stores missing events and
+    /// rebuilds projections if any were missing. Returns the missing count.
+    pub async fn replay(&mut self, from: u64, to: u64) -> Result<u64, EngineError> {
+        self.store
+            .register_chain(self.chain_id(), &self.chain.name, self.chain.confirmations)
+            .await?;
+        self.reload().await?;
+        let finalized = self.recorded_finalized().await?;
+        let chain_id = self.chain_id();
+        rebuild::replay(
+            &self.store,
+            &self.source,
+            &mut self.registry,
+            chain_id,
+            from,
+            to,
+            finalized,
+        )
+        .await
+    }
+
+    /// `tributary rebuild`: recomputes projections (all, or the contract
+    /// named `only`) from stored raw events. Returns how many were rebuilt.
+    pub async fn rebuild(&mut self, only: Option<&str>) -> Result<usize, EngineError> {
+        self.store
+            .register_chain(self.chain_id(), &self.chain.name, self.chain.confirmations)
+            .await?;
+        self.reload().await?;
+        let finalized = self.recorded_finalized().await?;
+        rebuild::rebuild_all(
+            &self.store,
+            &self.registry,
+            self.chain_id(),
+            finalized,
+            only,
+        )
+        .await
+    }
+
+    /// Whether the contract entry `name` is on this chain.
+    pub fn has_contract(&self, name: &str) -> bool {
+        self.registry.entries().iter().any(|e| e.name == name)
+    }
+}

@@ -1,0 +1,146 @@
+//! The write-behind state overlay: projections read and write here during a
+//! batch, and the store sees one bulk write per batch.
+//!
+//! It also records undo entries: the first change of a key in a block above
+//! the finality depth saves the value before it, so the block can be undone.
+
+use std::collections::{HashMap, HashSet};
+
+use alloy::primitives::U256;
+use tributary_types::{StateKey, StateWrite, UndoEntry};
+
+/// State values for one chain, with the changes of the batch in progress.
+#[derive(Debug, Default)]
+pub struct Overlay {
+    values: HashMap<StateKey, U256>,
+    dirty: HashSet<StateKey>,
+    undo: Vec<UndoEntry>,
+    undo_seen: HashSet<(u64, StateKey)>,
+    /// Blocks above this record undo entries.
+    finalized: u64,
+    block: u64,
+}
+
+impl Overlay {
+    /// An empty overlay.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of keys held (loaded or written).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Whether `key`'s value is known here (loaded or written).
+    pub fn contains(&self, key: &StateKey) -> bool {
+        self.values.contains_key(key)
+    }
+
+    /// Records values read from the store; a key absent from the store must
+    /// be loaded as zero so that it is not fetched again.
+    pub fn load(&mut self, key: StateKey, value: U256) {
+        self.values.entry(key).or_insert(value);
+    }
+
+    /// Starts applying events of `block`; blocks above `finalized` keep undo entries.
+    pub fn begin_block(&mut self, block: u64, finalized: u64) {
+        self.block = block;
+        self.finalized = finalized;
+    }
+
+    /// The current value of `key` (zero when it has none).
+    pub fn get(&self, key: &StateKey) -> U256 {
+        self.values.get(key).copied().unwrap_or(U256::ZERO)
+    }
+
+    /// Sets `key` to `value` at the current block.
+    pub fn set(&mut self, key: StateKey, value: U256) {
+        let previous = self.get(&key);
+        if previous == value && self.values.contains_key(&key) {
+            return;
+        }
+        if self.block > self.finalized && self.undo_seen.insert((self.block, key)) {
+            self.undo.push(UndoEntry {
+                block_number: self.block,
+                key,
+                previous,
+            });
+        }
+        self.values.insert(key, value);
+        self.dirty.insert(key);
+    }
+
+    /// Takes the batch's changes (final value per key, sorted) and undo entries.
+    pub fn take_changes(&mut self) -> (Vec<StateWrite>, Vec<UndoEntry>) {
+        let values = &self.values;
+        let mut writes: Vec<StateWrite> = self
+            .dirty
+            .drain()
+            .map(|key| StateWrite {
+                key,
+                value: values.get(&key).copied().unwrap_or_default(),
+            })
+            .collect();
+        writes.sort_by_key(|w| w.key);
+        self.undo_seen.clear();
+        (writes, std::mem::take(&mut self.undo))
+    }
+
+    /// Forgets every value, e.g. after a rollback or a failed commit, or
+    /// when the overlay outgrows its memory bound.
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.dirty.clear();
+        self.undo.clear();
+        self.undo_seen.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::Address;
+
+    #[test]
+    fn undo_keeps_the_value_before_the_first_change_in_each_unfinalized_block() {
+        let key = StateKey::balance(Address::repeat_byte(1), Address::repeat_byte(2));
+        let mut o = Overlay::new();
+        o.load(key, U256::from(5));
+        o.begin_block(10, 10);
+        o.set(key, U256::from(6)); // final block: no undo
+        o.begin_block(11, 10);
+        o.set(key, U256::from(7));
+        o.set(key, U256::from(8));
+        o.begin_block(12, 10);
+        o.set(key, U256::from(9));
+        let (writes, undo) = o.take_changes();
+        assert_eq!(
+            writes,
+            vec![StateWrite {
+                key,
+                value: U256::from(9)
+            }]
+        );
+        assert_eq!(
+            undo,
+            vec![
+                UndoEntry {
+                    block_number: 11,
+                    key,
+                    previous: U256::from(6)
+                },
+                UndoEntry {
+                    block_number: 12,
+                    key,
+                    previous: U256::from(8)
+                },
+            ]
+        );
+    }
+}

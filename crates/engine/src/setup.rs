@@ -1,0 +1,61 @@
+//! Building the pipeline from a loaded config.
+
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tributary_config::{ChainConfig, Config};
+use tributary_source::{EvmSource, RpcSettings};
+use tributary_store::Store;
+
+use crate::{ChainIndexer, ChangeNotice, EngineError, IndexerOptions};
+
+/// The RPC settings a chain's config asks for.
+pub fn rpc_settings(chain: &ChainConfig) -> RpcSettings {
+    RpcSettings {
+        urls: chain.rpc.clone(),
+        ws: chain.ws.clone(),
+        max_block_range: chain.max_block_range,
+        initial_block_range: chain.max_block_range.min(1_000),
+        concurrency: chain.fetch_concurrency,
+        poll_interval: Duration::from_millis(chain.poll_interval_ms),
+        ..RpcSettings::default()
+    }
+}
+
+/// One indexer per configured chain (or only `only`, by name).
+pub async fn indexers(
+    config: &Config,
+    store: &Store,
+    notices: &broadcast::Sender<ChangeNotice>,
+    only: Option<&str>,
+) -> Result<Vec<ChainIndexer>, EngineError> {
+    let mut out = Vec::new();
+    for chain in config
+        .chains
+        .iter()
+        .filter(|c| only.is_none_or(|n| n == c.name))
+    {
+        let contracts: Vec<_> = config
+            .contracts
+            .iter()
+            .filter(|c| c.chain == chain.name)
+            .collect();
+        let source = EvmSource::connect(rpc_settings(chain)).await?;
+        out.push(ChainIndexer::new(
+            chain.clone(),
+            &contracts,
+            store.clone(),
+            source,
+            notices.clone(),
+            IndexerOptions::default(),
+        )?);
+    }
+    if let Some(name) = only
+        && out.is_empty()
+    {
+        return Err(EngineError::Config(format!(
+            "no chain named {name:?} in the config"
+        )));
+    }
+    Ok(out)
+}
