@@ -1,0 +1,169 @@
+//! `tributary bench`: backfill speed and memory against the floor.
+//!
+//! Generates a chain of ERC-20 transfers on a local anvil once, then
+//! measures (median of several runs): a bare fetch of the same logs with the
+//! same source settings (the floor no indexer can beat), and the whole
+//! pipeline (`tributary index` as a child process, from an empty database
+//! to the head) on each store, with the child's peak RSS.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::StreamExt;
+use tributary_source::{EvmSource, FetchPlan, HeaderMode, LogFilter, RpcSettings};
+use tributary_testkit::{TestChain, TestDb, WorkloadSpec};
+
+use crate::cli::BenchArgs;
+
+/// Block range and concurrency used by both the floor and the pipeline.
+const MAX_BLOCK_RANGE: u64 = 2_000;
+const CONCURRENCY: usize = 4;
+
+/// Runs the benchmark and prints its figures.
+pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let chain = TestChain::spawn_with(["--gas-limit", "1000000000"])
+        .await
+        .context("starting anvil (run `npm ci` first)")?;
+    let token = chain.deploy_token("Bench", "BENCH", 18).await?;
+    let started = Instant::now();
+    let summary = chain
+        .transfer_workload(token, &WorkloadSpec::new(args.events, args.accounts, 7))
+        .await?;
+    println!(
+        "generated {} Transfer events among {} accounts in {} blocks ({:.0} s)",
+        summary.events,
+        summary.accounts.len(),
+        summary.last_block - summary.first_block + 1,
+        started.elapsed().as_secs_f64()
+    );
+    let head = chain.head().await?;
+
+    let mut floor = Vec::new();
+    let mut fetched = 0;
+    for _ in 0..args.runs {
+        let (secs, n) = bare_fetch(&chain, token, head).await?;
+        fetched = n;
+        floor.push(secs);
+    }
+    let floor_s = median(&mut floor);
+    println!(
+        "bare fetch: {fetched} logs, median {floor_s:.2} s ({:.0} logs/s) over {} runs",
+        fetched as f64 / floor_s,
+        args.runs
+    );
+
+    println!();
+    println!(
+        "| store | events | pipeline (median s) | events/s | vs bare fetch | peak RSS (max MB) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for backend in &args.backends {
+        let mut times = Vec::new();
+        let mut rss = 0u64;
+        for _ in 0..args.runs {
+            let db = match backend.as_str() {
+                "sqlite" => TestDb::sqlite()?,
+                "postgres" => TestDb::postgres().await?,
+                other => anyhow::bail!("--backends: unknown store {other:?} (sqlite, postgres)"),
+            };
+            let (secs, peak) = pipeline(&chain, token, &db.url).await?;
+            times.push(secs);
+            rss = rss.max(peak);
+        }
+        let t = median(&mut times);
+        println!(
+            "| {backend} | {fetched} | {t:.2} | {:.0} | {:.2}x | {} |",
+            fetched as f64 / t,
+            t / floor_s,
+            rss / 1024
+        );
+    }
+    Ok(())
+}
+
+async fn bare_fetch(
+    chain: &TestChain,
+    token: alloy::primitives::Address,
+    head: u64,
+) -> anyhow::Result<(f64, usize)> {
+    let settings = RpcSettings {
+        max_block_range: MAX_BLOCK_RANGE,
+        initial_block_range: 1_000,
+        concurrency: CONCURRENCY,
+        ..RpcSettings::new(vec![chain.rpc_url().parse()?])
+    };
+    let source = EvmSource::connect(settings).await?;
+    let topic = alloy::primitives::keccak256("Transfer(address,address,uint256)");
+    let plan = FetchPlan::fixed(
+        LogFilter {
+            addresses: vec![token],
+            topics0: vec![topic],
+        },
+        HeaderMode::LastOnly,
+    );
+    let started = Instant::now();
+    let mut stream = Box::pin(source.fetch_ahead(0, head, plan));
+    let mut n = 0;
+    while let Some(r) = stream.next().await {
+        n += r?.logs.len();
+    }
+    Ok((started.elapsed().as_secs_f64(), n))
+}
+
+async fn pipeline(
+    chain: &TestChain,
+    token: alloy::primitives::Address,
+    db_url: &str,
+) -> anyhow::Result<(f64, u64)> {
+    let dir = std::env::temp_dir().join(format!(
+        "tributary-bench-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let config = dir.join("tributary.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"{db_url}\"\n\n[[chain]]\nname = \"bench\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\nmax_block_range = {MAX_BLOCK_RANGE}\nfetch_concurrency = {CONCURRENCY}\n\n[[contract]]\nname = \"Bench\"\nchain = \"bench\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
+            chain.chain_id(),
+            chain.rpc_url()
+        ),
+    )?;
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(exe)
+        .args(["index", "--exit-when-synced", "--log-format", "json", "-c"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let pid = child.id().context("child pid")?;
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+        tokio::select! {
+            status = child.wait() => break status?,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(status.success(), "the indexer failed: {status}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((secs, peak))
+}
+
+/// Peak resident set size of a process, from /proc.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
