@@ -116,7 +116,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let topics: Vec<u8> = r.try_get(6)?;
-                if topics.len() % 32 != 0 {
+                if !topics.len().is_multiple_of(32) {
                     return Err(StoreError::Corrupt {
                         what: format!("topics of {} bytes", topics.len()),
                     });
