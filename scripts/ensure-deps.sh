@@ -13,7 +13,9 @@ need npm "install Node.js 18+ and npm"
 
 if [ ! -x node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil ] || [ ! -d node_modules/solc ]; then
   echo "== installing npm test tools (anvil, solc)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: anvil lists optional per-platform packages that are not all
+  # published, so no lock file can satisfy it; install honours the lock.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
