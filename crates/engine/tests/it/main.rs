@@ -4,5 +4,6 @@
 mod backfill;
 mod factory;
 mod harness;
+mod rebuild;
 mod reorg;
 mod restart_state;

@@ -1,0 +1,336 @@
+//! Store conformance: the same cases on SQLite and PostgreSQL.
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use tributary_store::read::{EventPosition, EventQuery, HolderPosition};
+use tributary_store::write::Batch;
+use tributary_store::{Store, StoreError};
+use tributary_testkit::{Backend, TestDb};
+use tributary_types::{BlockHeader, RawLog, StateKey, StateWrite, StoredEvent, UndoEntry};
+
+const CHAIN: u64 = 7;
+
+async fn open(backend: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(backend)
+        .await
+        .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+    let store = Store::connect(&db.url)
+        .await
+        .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+    store
+        .register_chain(CHAIN, "test", 2)
+        .await
+        .expect("register");
+    (db, store)
+}
+
+fn hash(n: u64, fork: u8) -> B256 {
+    let mut h = B256::repeat_byte(fork);
+    h.0[24..].copy_from_slice(&n.to_be_bytes());
+    h
+}
+
+fn header(n: u64, fork: u8) -> BlockHeader {
+    BlockHeader {
+        number: n,
+        hash: hash(n, fork),
+        parent_hash: hash(n.wrapping_sub(1), fork),
+        timestamp: 1_700_000_000 + n,
+    }
+}
+
+fn event(block: u64, log_index: u64, args: serde_json::Value) -> StoredEvent {
+    StoredEvent {
+        chain_id: CHAIN,
+        contract: "T".into(),
+        event: "Transfer".into(),
+        args,
+        log: RawLog {
+            block_number: block,
+            block_hash: header(block, 1).hash,
+            tx_hash: B256::repeat_byte(9),
+            tx_index: 0,
+            log_index,
+            address: Address::repeat_byte(0xaa),
+            topics: vec![B256::repeat_byte(1), B256::repeat_byte(2)],
+            data: Bytes::from(vec![0, 1, 2]),
+        },
+    }
+}
+
+fn batch(
+    parent: Option<u64>,
+    block: u64,
+    events: Vec<StoredEvent>,
+    state: Vec<StateWrite>,
+    undo: Vec<UndoEntry>,
+) -> Batch {
+    Batch {
+        chain_id: CHAIN,
+        parent,
+        cursor: Some(header(block, 1)),
+        events,
+        state,
+        undo,
+        headers: vec![header(block, 1)],
+        finalized: 0,
+        ..Batch::default()
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(tributary_testkit::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(tributary_testkit::Backend::Postgres).await } )* }
+    };
+}
+
+both!(
+    commit_applies_once_and_guards_the_cursor,
+    uint256_values_are_exact_and_sorted_numerically,
+    rollback_restores_state_events_and_cursor,
+    log_indexes_past_2_pow_31_and_odd_strings_round_trip
+);
+
+async fn commit_applies_once_and_guards_the_cursor(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let b = batch(
+        None,
+        1,
+        vec![event(1, 0, serde_json::json!({}))],
+        vec![],
+        vec![],
+    );
+    assert_eq!(store.commit(&b).await.expect("first commit"), 1);
+    // The same batch again: built on a cursor that has moved, so nothing is written.
+    let err = store
+        .commit(&b)
+        .await
+        .expect_err("replayed batch must be refused");
+    assert!(
+        matches!(
+            err,
+            StoreError::CursorConflict {
+                expected: None,
+                found: Some(1),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A batch on the right parent whose events are already stored inserts none of them twice.
+    let again = batch(
+        Some(1),
+        2,
+        vec![
+            event(1, 0, serde_json::json!({})),
+            event(2, 0, serde_json::json!({})),
+        ],
+        vec![],
+        vec![],
+    );
+    assert_eq!(store.commit(&again).await.expect("commit"), 1);
+    let mut snap = store.snapshot().await.expect("snap");
+    assert_eq!(snap.chains().await.expect("chains")[0].events, 2);
+    snap.finish().await.expect("finish");
+}
+
+async fn uint256_values_are_exact_and_sorted_numerically(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let token = Address::repeat_byte(0xaa);
+    let values = [
+        U256::MAX,
+        U256::from(999u64),
+        U256::from(1000u64),
+        U256::from(10u64).pow(U256::from(30)),
+        U256::from(1000u64),
+        U256::from(1u64),
+    ];
+    let state: Vec<StateWrite> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| StateWrite {
+            key: StateKey::balance(token, Address::with_last_byte(i as u8 + 1)),
+            value: *v,
+        })
+        .collect();
+    store
+        .commit(&batch(None, 1, vec![], state, vec![]))
+        .await
+        .expect("commit");
+    let mut snap = store.snapshot().await.expect("snap");
+    let mut got = Vec::new();
+    let mut after = None;
+    loop {
+        let page = snap.holders(CHAIN, token, after, 2).await.expect("holders");
+        let Some(last) = page.last() else { break };
+        after = Some(HolderPosition {
+            balance: last.balance,
+            account: last.account,
+        });
+        got.extend(page.iter().map(|h| (h.balance, h.account)));
+    }
+    snap.finish().await.expect("finish");
+    let mut want: Vec<(U256, Address)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (*v, Address::with_last_byte(i as u8 + 1)))
+        .collect();
+    want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    assert_eq!(
+        got, want,
+        "{backend:?}: balance desc, ties by address asc, exact values, pages of 2"
+    );
+}
+
+async fn rollback_restores_state_events_and_cursor(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let key = StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(1));
+    let other = StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(2));
+    store
+        .commit(&batch(
+            None,
+            1,
+            vec![event(1, 0, serde_json::json!({}))],
+            vec![StateWrite {
+                key,
+                value: U256::from(5u64),
+            }],
+            vec![],
+        ))
+        .await
+        .expect("b1");
+    let undo2 = vec![
+        UndoEntry {
+            block_number: 2,
+            key,
+            previous: U256::from(5u64),
+        },
+        UndoEntry {
+            block_number: 2,
+            key: other,
+            previous: U256::ZERO,
+        },
+    ];
+    store
+        .commit(&batch(
+            Some(1),
+            2,
+            vec![event(2, 0, serde_json::json!({}))],
+            vec![
+                StateWrite {
+                    key,
+                    value: U256::from(7u64),
+                },
+                StateWrite {
+                    key: other,
+                    value: U256::from(3u64),
+                },
+            ],
+            undo2,
+        ))
+        .await
+        .expect("b2");
+    let undo3 = vec![UndoEntry {
+        block_number: 3,
+        key,
+        previous: U256::from(7u64),
+    }];
+    store
+        .commit(&batch(
+            Some(2),
+            3,
+            vec![event(3, 4, serde_json::json!({}))],
+            vec![StateWrite {
+                key,
+                value: U256::ZERO,
+            }],
+            undo3,
+        ))
+        .await
+        .expect("b3");
+
+    let report = store
+        .rollback_to(CHAIN, &header(1, 1), 3)
+        .await
+        .expect("rollback");
+    assert_eq!(report.deleted_events, 2);
+    assert_eq!(
+        store.cursor(CHAIN).await.expect("cursor"),
+        Some(header(1, 1))
+    );
+    let values = store.load_state(CHAIN, &[key, other]).await.expect("state");
+    assert_eq!(
+        values.get(&key),
+        Some(&U256::from(5u64)),
+        "{backend:?}: value before block 2"
+    );
+    assert_eq!(
+        values.get(&other),
+        None,
+        "{backend:?}: created in block 2, gone"
+    );
+    // A stale writer that still believes the cursor is at 3 cannot commit.
+    let stale = batch(Some(3), 4, vec![], vec![], vec![]);
+    assert!(matches!(
+        store.commit(&stale).await,
+        Err(StoreError::CursorConflict { .. })
+    ));
+    let mut snap = store.snapshot().await.expect("snap");
+    let events = snap
+        .events(&EventQuery {
+            limit: 10,
+            ..EventQuery::default()
+        })
+        .await
+        .expect("events");
+    snap.finish().await.expect("finish");
+    assert_eq!(events.len(), 1);
+}
+
+async fn log_indexes_past_2_pow_31_and_odd_strings_round_trip(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let odd = serde_json::json!({"name": "nul\u{0}byte and \u{fffd} replaced", "value": U256::MAX.to_string()});
+    let big = (1u64 << 31) + 5;
+    store
+        .commit(&batch(
+            None,
+            1,
+            vec![
+                event(1, big, odd.clone()),
+                event(1, big + 1, serde_json::json!({})),
+            ],
+            vec![],
+            vec![],
+        ))
+        .await
+        .expect("commit");
+    let mut snap = store.snapshot().await.expect("snap");
+    let q = EventQuery {
+        after: Some(EventPosition {
+            block_number: 1,
+            log_index: big,
+            chain_id: CHAIN,
+        }),
+        limit: 10,
+        ..EventQuery::default()
+    };
+    let after = snap.events(&q).await.expect("events");
+    let all = snap
+        .events(&EventQuery {
+            limit: 10,
+            ..EventQuery::default()
+        })
+        .await
+        .expect("events");
+    snap.finish().await.expect("finish");
+    assert_eq!(all[0].log_index, big);
+    assert_eq!(all[0].args, odd, "{backend:?}: args stored exactly");
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].log_index, big + 1);
+    let raw = store.raw_logs(CHAIN, None, 10).await.expect("raw");
+    assert_eq!(
+        raw[0].topics,
+        vec![B256::repeat_byte(1), B256::repeat_byte(2)]
+    );
+    assert_eq!(raw[0].data, Bytes::from(vec![0, 1, 2]));
+}
