@@ -26,6 +26,9 @@ pub enum EngineError {
     /// The configuration is inconsistent with what the engine needs.
     #[error("config: {0}")]
     Config(String),
+    /// The task committing a batch panicked (a bug: the batch rolled back).
+    #[error("the commit task failed: {0}")]
+    Task(String),
     /// The node answers for another chain than configured.
     #[error("chain {name:?}: configured chain_id {configured} but the node reports {reported}")]
     WrongChain {

@@ -67,6 +67,23 @@ pub struct ChainIndexer {
     progress: watch::Sender<Progress>,
     notices: broadcast::Sender<ChangeNotice>,
     options: IndexerOptions,
+    in_flight: Option<InFlight>,
+}
+
+/// A batch being committed while the next range is decoded and projected.
+///
+/// Safe because every key the batch writes is in the overlay, so the next
+/// range never reads it from the store; the overlay is only cleared, and a
+/// rollback only starts, after the commit has settled. The store's cursor
+/// guard keeps the commits in order.
+struct InFlight {
+    task: tokio::task::JoinHandle<Result<u64, tributary_store::StoreError>>,
+    from: u64,
+    to: u64,
+    events: usize,
+    stats: range::RangeStats,
+    started: Instant,
+    prepare_s: f64,
 }
 
 impl std::fmt::Debug for ChainIndexer {
@@ -106,6 +123,7 @@ impl ChainIndexer {
             progress,
             notices,
             options,
+            in_flight: None,
         })
     }
 
@@ -215,6 +233,10 @@ impl ChainIndexer {
 
     /// Reloads cursor and discovered addresses from the store and forgets cached state.
     async fn reload(&mut self) -> Result<(), EngineError> {
+        // A batch still committing must land (or fail) before we read the cursor.
+        if let Some(f) = self.in_flight.take() {
+            let _ = f.task.await;
+        }
         self.cursor = self.store.cursor(self.chain_id()).await?;
         let mut discovered = HashMap::new();
         for e in self.registry.entries().iter().filter(|e| e.discovered) {
@@ -269,6 +291,7 @@ impl ChainIndexer {
     /// Compares stored headers with the node; rolls back when they diverge.
     /// Returns whether a rollback happened.
     async fn handle_possible_reorg(&mut self) -> Result<bool, EngineError> {
+        self.settle().await?;
         let Some(cursor) = self.cursor else {
             return Ok(false);
         };
@@ -379,15 +402,34 @@ impl ChainIndexer {
         let mut stream = Box::pin(self.source.fetch_ahead(from, to, plan));
         self.progress
             .send_modify(|p| p.backfilling = mode == HeaderMode::LastOnly);
+        let mut failed = None;
         while let Some(fetched) = stream.next().await {
             if *shutdown.borrow() {
-                return Ok(());
+                return self.settle().await;
             }
-            if !self.apply_range(fetched?, mode, finalized).await? {
-                return Ok(());
+            let mut batch = fetched?;
+            // Below the finality depth, consecutive ranges merge into one
+            // commit of about `batch_events` events: fewer transactions, and a
+            // key touched in several ranges is written once.
+            while mode == HeaderMode::LastOnly && batch.logs.len() < self.chain.batch_events {
+                match stream.next().await {
+                    Some(Ok(next)) => merge(&mut batch, next),
+                    Some(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if !self.apply_range(batch, mode, finalized).await? {
+                return self.settle().await;
+            }
+            if let Some(e) = failed.take() {
+                self.settle().await?;
+                return Err(e.into());
             }
         }
-        Ok(())
+        self.settle().await
     }
 
     /// Applies one fetched range as one batch. Returns false when a reorg
@@ -427,7 +469,11 @@ impl ChainIndexer {
             range::complete(&self.source, &mut self.registry, from, to, logs, &filter).await?;
         self.publish_filter();
 
+        let fetched_logs = logs.len();
+        let t_decode = Instant::now();
         let pending = range::prepare(&self.registry, logs, &self.overlay);
+        let decode_s = t_decode.elapsed().as_secs_f64();
+        let t_load = Instant::now();
         if !pending.keys.is_empty() {
             let values = self
                 .store
@@ -449,7 +495,10 @@ impl ChainIndexer {
             discovered,
             registry: &self.registry,
         };
+        let load_s = t_load.elapsed().as_secs_f64();
+        let t_apply = Instant::now();
         let (mut batch, stats) = range::apply(pending, &mut self.overlay, frame);
+        let apply_s = t_apply.elapsed().as_secs_f64();
         for d in &batch.discovered {
             if let Some(entry) = self
                 .registry
@@ -470,36 +519,89 @@ impl ChainIndexer {
                 );
             }
         }
-        if let Err(e) = self.store.commit(&batch).await {
-            self.overlay.clear();
-            return Err(e.into());
-        }
-        self.cursor = Some(last);
-        if self.overlay.len() > self.options.max_cached_keys {
-            self.overlay.clear();
-        }
+        // Wait for the previous batch before this one may commit on top of it.
+        self.settle().await?;
+        let prepare_s = decode_s + load_s + apply_s;
         let events = batch.events.len();
-        let _ = self.notices.send(ChangeNotice::Committed {
-            chain_id: self.chain_id(),
+        let store = self.store.clone();
+        let task = tokio::spawn(async move { store.commit(&batch).await });
+        self.in_flight = Some(InFlight {
+            task,
             from,
             to,
             events,
+            stats,
+            started,
+            prepare_s,
         });
-        let name = self.chain.name.clone();
-        metrics::counter!("tributary_events_total", "chain" => name.clone())
-            .increment(events as u64);
-        metrics::counter!("tributary_undecodable_logs_total", "chain" => name.clone())
-            .increment(stats.undecodable);
-        metrics::counter!("tributary_rejected_events_total", "chain" => name.clone())
-            .increment(stats.rejected);
-        metrics::gauge!("tributary_indexed_block", "chain" => name.clone()).set(to as f64);
-        metrics::histogram!("tributary_batch_seconds", "chain" => name)
-            .record(started.elapsed().as_secs_f64());
-        self.progress.send_modify(|p| {
-            p.indexed = Some(to);
-            p.events += events as u64;
-        });
+        self.cursor = Some(last);
+        tracing::trace!(chain = %self.chain.name, from, to, logs = fetched_logs, decode_s, load_s, apply_s, "range prepared");
+        if self.overlay.len() > self.options.max_cached_keys {
+            self.settle().await?;
+            self.overlay.clear();
+        }
         Ok(true)
+    }
+}
+
+impl ChainIndexer {
+    /// Waits for the batch in flight, then publishes what it committed.
+    async fn settle(&mut self) -> Result<(), EngineError> {
+        let Some(f) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let t_wait = Instant::now();
+        let result = f.task.await;
+        let wait_s = t_wait.elapsed().as_secs_f64();
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                self.overlay.clear();
+                return Err(e.into());
+            }
+            Err(join) => {
+                self.overlay.clear();
+                return Err(EngineError::Task(join.to_string()));
+            }
+        }
+        let name = self.chain.name.clone();
+        tracing::debug!(chain = %name, from = f.from, to = f.to, events = f.events, prepare_s = f.prepare_s, commit_wait_s = wait_s, batch_s = f.started.elapsed().as_secs_f64(), "range committed");
+        let _ = self.notices.send(ChangeNotice::Committed {
+            chain_id: self.chain_id(),
+            from: f.from,
+            to: f.to,
+            events: f.events,
+        });
+        metrics::counter!("tributary_events_total", "chain" => name.clone())
+            .increment(f.events as u64);
+        metrics::counter!("tributary_undecodable_logs_total", "chain" => name.clone())
+            .increment(f.stats.undecodable);
+        metrics::counter!("tributary_rejected_events_total", "chain" => name.clone())
+            .increment(f.stats.rejected);
+        metrics::gauge!("tributary_indexed_block", "chain" => name.clone()).set(f.to as f64);
+        metrics::histogram!("tributary_batch_seconds", "chain" => name)
+            .record(f.started.elapsed().as_secs_f64());
+        self.progress.send_modify(|p| {
+            p.indexed = Some(f.to);
+            p.events += f.events as u64;
+        });
+        Ok(())
+    }
+}
+
+/// Appends the next consecutive range to `into`. The merged filter is what
+/// both were fetched with, so addresses missing from either are completed
+/// over the whole merged range.
+fn merge(into: &mut FetchedRange, next: FetchedRange) {
+    into.to = next.to;
+    into.logs.extend(next.logs);
+    into.headers = next.headers;
+    // An empty address list means "any address": intersect accordingly.
+    if into.filter.addresses.is_empty() {
+        into.filter.addresses = next.filter.addresses;
+    } else if !next.filter.addresses.is_empty() {
+        let theirs: std::collections::HashSet<_> = next.filter.addresses.iter().copied().collect();
+        into.filter.addresses.retain(|a| theirs.contains(a));
     }
 }
 

@@ -15,7 +15,9 @@ pub fn rpc_settings(chain: &ChainConfig) -> RpcSettings {
         urls: chain.rpc.clone(),
         ws: chain.ws.clone(),
         max_block_range: chain.max_block_range,
-        initial_block_range: chain.max_block_range.min(1_000),
+        // Start small and let the sizer grow: one oversized first answer (a
+        // dense chain, 1M logs in 190 blocks) held 1.6 GB at once.
+        initial_block_range: chain.max_block_range.min(10),
         concurrency: chain.fetch_concurrency,
         poll_interval: Duration::from_millis(chain.poll_interval_ms),
         ..RpcSettings::default()

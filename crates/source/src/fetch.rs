@@ -154,6 +154,31 @@ impl Sizer {
     }
 }
 
+/// Polls `stream` on its own task and hands its items over a channel of
+/// `capacity`, so fetching goes on while the consumer is busy writing (a
+/// plain `buffered` stream only advances while it is polled). Dropping the
+/// returned stream stops the task after the requests in flight.
+fn drive_ahead<S, T>(stream: S, capacity: usize) -> impl Stream<Item = T> + Send + 'static
+where
+    S: Stream<Item = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+    tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    });
+    // Fused: a consumer may poll once more after the end.
+    stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+    .fuse()
+}
+
 impl EvmSource {
     /// Fetches `[from, to]` as consecutive ranges, up to `concurrency` at a
     /// time, and yields them strictly in block order.
@@ -186,7 +211,7 @@ impl EvmSource {
                 ((start, end), (end < to).then(|| end + 1))
             }))
         });
-        ranges
+        let ranges = ranges
             .map(move |(a, b)| {
                 let source = source.clone();
                 let sizer = sizer.clone();
@@ -201,7 +226,8 @@ impl EvmSource {
                 }
                 *failed = item.is_err();
                 future::ready(Some(item))
-            })
+            });
+        drive_ahead(ranges, concurrency)
     }
 
     async fn fetch_range(

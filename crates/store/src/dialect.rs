@@ -49,7 +49,7 @@ impl Dialect {
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA busy_timeout = 10000",
-                "PRAGMA cache_size = -65536",
+                "PRAGMA cache_size = -8192",
                 "PRAGMA temp_store = MEMORY",
             ],
             Self::Postgres => &[],

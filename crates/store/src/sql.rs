@@ -1,7 +1,7 @@
-//! A small SQL builder with numbered placeholders (`$1`, `$2`, …), which
-//! both engines accept.
+//! A small SQL builder whose placeholders suit each engine: numbered (`$1`)
+//! for PostgreSQL, anonymous (`?`) for SQLite.
 //!
-//! sqlx's `QueryBuilder<Any>` writes `?`, which PostgreSQL rejects. SQL text
+//! sqlx's `QueryBuilder<Any>` always writes `?`, which PostgreSQL rejects. SQL text
 //! only ever comes from `&'static str` fragments here; every value is bound.
 
 use alloy_primitives::U256;
@@ -16,6 +16,7 @@ pub(crate) struct Sql {
     args: AnyArguments,
     count: usize,
     dialect: Dialect,
+    cache: Option<bool>,
 }
 
 impl Sql {
@@ -25,7 +26,20 @@ impl Sql {
             args: AnyArguments::default(),
             count: 0,
             dialect,
+            cache: None,
         }
+    }
+
+    /// Whether to keep the prepared statement on the connection. By default
+    /// only small statements are kept: a bulk statement of an odd row count
+    /// is unlikely to recur, and SQLite holds megabytes per cached one.
+    pub(crate) fn cache(&mut self, keep: bool) -> &mut Self {
+        self.cache = Some(keep);
+        self
+    }
+
+    fn persistent(&self) -> bool {
+        self.cache.unwrap_or(self.count <= 64)
     }
 
     /// Appends a fixed SQL fragment.
@@ -40,8 +54,17 @@ impl Sql {
         T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
     {
         self.count += 1;
-        self.text.push('$');
-        self.text.push_str(&self.count.to_string());
+        match self.dialect {
+            // Anonymous and positional: sqlx-sqlite looks up the name of every
+            // named parameter, which SQLite finds by a linear scan, making a
+            // statement with n `$N` parameters cost O(n^2) to bind (55 s for
+            // a 100k-event batch). Binds are appended in order, so `?` is exact.
+            Dialect::Sqlite => self.text.push('?'),
+            Dialect::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.count.to_string());
+            }
+        }
         // Adding to AnyArguments only fails for types Any cannot carry, and
         // every type bound here (ints, strings, byte vectors) is one it can.
         self.args
@@ -76,7 +99,9 @@ impl Sql {
     where
         E: sqlx::Executor<'e, Database = Any>,
     {
+        let persistent = self.persistent();
         let done = sqlx::query_with(AssertSqlSafe(self.text), self.args)
+            .persistent(persistent)
             .execute(executor)
             .await?;
         Ok(done.rows_affected())
@@ -86,7 +111,9 @@ impl Sql {
     where
         E: sqlx::Executor<'e, Database = Any>,
     {
+        let persistent = self.persistent();
         Ok(sqlx::query_with(AssertSqlSafe(self.text), self.args)
+            .persistent(persistent)
             .fetch_all(executor)
             .await?)
     }
@@ -98,7 +125,9 @@ impl Sql {
     where
         E: sqlx::Executor<'e, Database = Any>,
     {
+        let persistent = self.persistent();
         Ok(sqlx::query_with(AssertSqlSafe(self.text), self.args)
+            .persistent(persistent)
             .fetch_optional(executor)
             .await?)
     }

@@ -1,14 +1,13 @@
 //! Reading derived state for the engine's write-behind overlay, and computing
 //! what a rollback restores.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, B256, U256};
 use sqlx::{Any, Transaction};
 use tributary_types::{ChainId, StateKey, StateKind, StateWrite};
 
 use crate::sql::Sql;
-use crate::write::push_key;
 use crate::{Dialect, Store, StoreError};
 
 /// Keys per lookup statement (4 binds each).
@@ -23,19 +22,22 @@ impl Store {
     ) -> Result<HashMap<StateKey, U256>, StoreError> {
         let d = self.dialect;
         let mut out = HashMap::with_capacity(keys.len());
-        for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
-            q.push(d.u256_select("value"));
-            q.push(" FROM state WHERE (chain_id, kind, scope, subject) IN (");
-            for (i, key) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                push_key(&mut q, chain_id, key)?;
-                q.push(")");
-            }
-            q.push(")");
-            for row in q.fetch_all(self.pool()).await? {
-                let (key, value) = key_value_from_row(d, &row)?;
-                out.insert(key, value);
+        for ((kind, scope), subjects) in group_by_scope(keys) {
+            for chunk in subjects.chunks(KEYS_PER_QUERY) {
+                let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
+                q.push(d.u256_select("value"));
+                push_scope_filter(
+                    &mut q,
+                    " FROM state WHERE chain_id = ",
+                    chain_id,
+                    kind,
+                    scope,
+                    chunk,
+                )?;
+                for row in q.fetch_all(self.pool()).await? {
+                    let (key, value) = key_value_from_row(d, &row)?;
+                    out.insert(key, value);
+                }
             }
         }
         Ok(out)
@@ -61,6 +63,45 @@ impl Store {
         }
         Ok(deleted)
     }
+}
+
+/// Keys grouped by (kind, scope), so that lookups are `subject IN (...)`
+/// under a fixed prefix of the primary key: an index range scan on both
+/// engines (SQLite does not use the index for a row-value `IN` list).
+pub(crate) fn group_by_scope<'a, I>(keys: I) -> BTreeMap<(StateKind, Address), Vec<B256>>
+where
+    I: IntoIterator<Item = &'a StateKey>,
+{
+    let mut groups: BTreeMap<(StateKind, Address), Vec<B256>> = BTreeMap::new();
+    for k in keys {
+        groups.entry((k.kind, k.scope)).or_default().push(k.subject);
+    }
+    groups
+}
+
+/// Appends `<prefix>$chain AND kind = $k AND scope = $s AND subject IN (...)`.
+pub(crate) fn push_scope_filter(
+    q: &mut Sql,
+    prefix: &'static str,
+    chain_id: ChainId,
+    kind: StateKind,
+    scope: Address,
+    subjects: &[B256],
+) -> Result<(), StoreError> {
+    q.push(prefix).bind_u64("chain_id", chain_id)?;
+    q.push(" AND kind = ")
+        .bind(kind.code())
+        .push(" AND scope = ")
+        .bind(scope.to_vec());
+    q.push(" AND subject IN (");
+    for (i, s) in subjects.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(s.to_vec());
+    }
+    q.push(")");
+    Ok(())
 }
 
 /// Values every key changed above `block` held before its earliest change:

@@ -161,11 +161,21 @@ impl Store {
                 found,
             });
         }
+        let t = std::time::Instant::now();
         let inserted = insert_events(&mut tx, d, batch.chain_id, &batch.events).await?;
+        let events_s = t.elapsed().as_secs_f64();
         write_state(&mut tx, d, batch.chain_id, &batch.state).await?;
+        let state_s = t.elapsed().as_secs_f64() - events_s;
         insert_undo(&mut tx, d, batch.chain_id, &batch.undo).await?;
         insert_headers(&mut tx, d, batch.chain_id, &batch.headers).await?;
         insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
+        tracing::trace!(
+            events = batch.events.len(),
+            events_s,
+            keys = batch.state.len(),
+            state_s,
+            "commit steps"
+        );
         upsert_tokens(&mut tx, d, &batch.tokens).await?;
         if let Some(cursor) = &batch.cursor {
             let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
@@ -338,11 +348,13 @@ async fn insert_events(
     events: &[StoredEvent],
 ) -> Result<u64, StoreError> {
     let mut inserted = 0;
-    for chunk in events.chunks(chunk_rows(12)) {
+    let rows = chunk_rows(12);
+    for chunk in events.chunks(rows) {
         let mut q = Sql::new(
             d,
             "INSERT INTO events (chain_id, block_number, log_index, block_hash, tx_hash, tx_index, address, contract, event, args, topics, data) VALUES ",
         );
+        q.cache(chunk.len() == rows);
         for (i, e) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", chain_id)?.push(", ");
@@ -384,6 +396,7 @@ pub(crate) async fn write_state(
             d,
             "INSERT INTO state (chain_id, kind, scope, subject, value) VALUES ",
         );
+        q.cache(chunk.len() == chunk_rows(5));
         for (i, w) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             push_key(&mut q, chain_id, &w.key)?;
@@ -394,18 +407,19 @@ pub(crate) async fn write_state(
         );
         q.execute(&mut **tx).await?;
     }
-    for chunk in zero.chunks(chunk_rows(4)) {
-        let mut q = Sql::new(
-            d,
-            "DELETE FROM state WHERE (chain_id, kind, scope, subject) IN (",
-        );
-        for (i, w) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            push_key(&mut q, chain_id, &w.key)?;
-            q.push(")");
+    for ((kind, scope), subjects) in crate::state::group_by_scope(zero.iter().map(|w| &w.key)) {
+        for chunk in subjects.chunks(MAX_BINDS - 3) {
+            let mut q = Sql::new(d, "DELETE");
+            crate::state::push_scope_filter(
+                &mut q,
+                " FROM state WHERE chain_id = ",
+                chain_id,
+                kind,
+                scope,
+                chunk,
+            )?;
+            q.execute(&mut **tx).await?;
         }
-        q.push(")");
-        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -447,6 +461,7 @@ pub(crate) async fn insert_undo(
             d,
             "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) VALUES ",
         );
+        q.cache(chunk.len() == chunk_rows(7));
         for (i, u) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", chain_id)?
@@ -477,6 +492,7 @@ async fn insert_headers(
             d,
             "INSERT INTO headers (chain_id, number, hash, parent_hash, timestamp) VALUES ",
         );
+        q.cache(chunk.len() == chunk_rows(5));
         for (i, h) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", chain_id)?
@@ -506,6 +522,7 @@ async fn insert_discovered(
             d,
             "INSERT INTO discovered (chain_id, contract, address, block_number, log_index) VALUES ",
         );
+        q.cache(chunk.len() == chunk_rows(5));
         for (i, f) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", chain_id)?
@@ -534,6 +551,7 @@ pub(crate) async fn upsert_tokens(
             d,
             "INSERT INTO tokens (chain_id, address, contract, kind, symbol, decimals) VALUES ",
         );
+        q.cache(chunk.len() == chunk_rows(6));
         for (i, t) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", t.chain_id)?

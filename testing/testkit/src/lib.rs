@@ -21,6 +21,7 @@ pub mod contracts;
 mod db;
 mod error;
 mod tokens;
+pub mod verify;
 mod workload;
 
 pub use anvil::{ANVIL_ENV, anvil_path, bundled_anvil_path};

@@ -29,7 +29,13 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let token = chain.deploy_token("Bench", "BENCH", 18).await?;
     let started = Instant::now();
     let summary = chain
-        .transfer_workload(token, &WorkloadSpec::new(args.events, args.accounts, 7))
+        .transfer_workload(
+            token,
+            &WorkloadSpec {
+                txs_per_block: 10,
+                ..WorkloadSpec::new(args.events, args.accounts, 7)
+            },
+        )
         .await?;
     println!(
         "generated {} Transfer events among {} accounts in {} blocks ({:.0} s)",
@@ -90,7 +96,7 @@ async fn bare_fetch(
 ) -> anyhow::Result<(f64, usize)> {
     let settings = RpcSettings {
         max_block_range: MAX_BLOCK_RANGE,
-        initial_block_range: 1_000,
+        initial_block_range: 10,
         concurrency: CONCURRENCY,
         ..RpcSettings::new(vec![chain.rpc_url().parse()?])
     };
@@ -138,7 +144,11 @@ async fn pipeline(
         .args(["index", "--exit-when-synced", "--log-format", "json", "-c"])
         .arg(&config)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env(
+            "TRIBUTARY_LOG",
+            std::env::var("TRIBUTARY_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stderr(std::fs::File::create(dir.join("index.log"))?)
         .spawn()?;
     let pid = child.id().context("child pid")?;
     let mut peak = 0;
@@ -150,8 +160,16 @@ async fn pipeline(
         }
     };
     let secs = started.elapsed().as_secs_f64();
-    anyhow::ensure!(status.success(), "the indexer failed: {status}");
-    let _ = std::fs::remove_dir_all(&dir);
+    anyhow::ensure!(
+        status.success(),
+        "the indexer failed: {status}; its log: {}",
+        dir.join("index.log").display()
+    );
+    if std::env::var_os("TRIBUTARY_BENCH_KEEP").is_some() {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok((secs, peak))
 }
 

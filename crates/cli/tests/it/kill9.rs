@@ -4,13 +4,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
 use rand::{Rng, SeedableRng};
 use tributary_store::Store;
-use tributary_store::read::{EventPosition, EventQuery, HolderPosition};
-use tributary_testkit::{Backend, TestChain, TestDb, WorkloadSpec};
+use tributary_testkit::{Backend, TestChain, TestDb, WorkloadSpec, verify};
 
 fn spawn_index(config: &std::path::Path, exit_when_synced: bool) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
@@ -48,7 +44,7 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
     std::fs::write(
         &config,
         format!(
-            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\npoll_interval_ms = 50\nmax_block_range = 3\n\n[[contract]]\nname = \"Crash\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
+            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\npoll_interval_ms = 50\nmax_block_range = 3\nbatch_events = 500\n\n[[contract]]\nname = \"Crash\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
             db.url,
             chain.chain_id(),
             chain.rpc_url()
@@ -58,26 +54,50 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
 
     let store = Store::connect(&db.url).await.expect("store");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut progressed = 0;
-    let mut last = None;
-    for _ in 0..6 {
+    // Kill at six moments spread over the backfill, chosen by progress (a
+    // random height each) rather than by time, so every kill lands mid-run
+    // however fast the machine is.
+    let head = chain.head().await.expect("head");
+    let mut targets: Vec<u64> = (0..6)
+        .map(|_| rng.random_range(head / 10..head * 9 / 10))
+        .collect();
+    targets.sort_unstable();
+    let mut kills = 0;
+    for target in targets {
         let mut child = spawn_index(&config, false);
-        tokio::time::sleep(Duration::from_millis(rng.random_range(300..1500))).await;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let cursor = store
+                .cursor(chain.chain_id())
+                .await
+                .expect("cursor")
+                .map_or(0, |c| c.number);
+            if cursor >= target {
+                break;
+            }
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "{backend:?}: indexer exited before block {target}"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "{backend:?}: no progress to block {target}"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         child.kill().expect("kill -9"); // SIGKILL: no chance to clean up
         child.wait().expect("reap");
-        let cursor = store
-            .cursor(chain.chain_id())
-            .await
-            .expect("cursor")
-            .map(|c| c.number);
-        if cursor > last {
-            progressed += 1;
-        }
-        last = cursor;
+        kills += 1;
     }
+    assert_eq!(kills, 6);
+    let cursor = store
+        .cursor(chain.chain_id())
+        .await
+        .expect("cursor")
+        .map_or(0, |c| c.number);
     assert!(
-        progressed >= 2,
-        "{backend:?}: the killed runs made too little progress to test anything ({progressed})"
+        cursor < head,
+        "{backend:?}: the killed runs already finished the backfill"
     );
 
     let mut child = spawn_index(&config, true);
@@ -93,7 +113,6 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let head = chain.head().await.expect("head");
     assert_eq!(
         store
             .cursor(chain.chain_id())
@@ -102,83 +121,8 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
             .map(|c| c.number),
         Some(head)
     );
-    assert_state_equals_chain(&chain, &store, token, &summary.accounts, head).await;
-}
-
-async fn assert_state_equals_chain(
-    chain: &TestChain,
-    store: &Store,
-    token: Address,
-    accounts: &[Address],
-    head: u64,
-) {
-    let chain_id = chain.chain_id();
-    let mut snap = store.snapshot().await.expect("snapshot");
-    let mut holders = std::collections::HashMap::new();
-    let mut after = None;
-    loop {
-        let page = snap
-            .holders(chain_id, token, after, 1000)
-            .await
-            .expect("holders");
-        let Some(l) = page.last() else { break };
-        after = Some(HolderPosition {
-            balance: l.balance,
-            account: l.account,
-        });
-        for h in page {
-            assert!(
-                holders.insert(h.account, h.balance).is_none(),
-                "holder twice"
-            );
-        }
-    }
-    let mut stored = Vec::new();
-    let mut after = None;
-    loop {
-        let q = EventQuery {
-            chain_id: Some(chain_id),
-            after,
-            limit: 1000,
-            ..EventQuery::default()
-        };
-        let page = snap.events(&q).await.expect("events");
-        let Some(l) = page.last() else { break };
-        after = Some(EventPosition {
-            block_number: l.block_number,
-            log_index: l.log_index,
-            chain_id,
-        });
-        stored.extend(page.iter().map(|e| (e.block_number, e.log_index)));
-    }
-    snap.finish().await.expect("finish");
-    for a in accounts {
-        let want = chain
-            .balance_of(token, *a, Some(head))
-            .await
-            .expect("balanceOf");
-        assert_eq!(
-            holders.get(a).copied().unwrap_or(U256::ZERO),
-            want,
-            "balance of {a}"
-        );
-    }
-    let logs = chain
-        .provider()
-        .get_logs(&Filter::new().address(token).from_block(0).to_block(head))
-        .await
-        .expect("logs");
-    let want: Vec<(u64, u64)> = logs
-        .iter()
-        .map(|l| {
-            (
-                l.block_number.unwrap_or_default(),
-                l.log_index.unwrap_or_default(),
-            )
-        })
-        .collect();
-    assert_eq!(stored.len(), want.len(), "events stored vs chain logs");
-    assert_eq!(stored, want, "each log exactly once, in order");
+    verify::assert_token_matches_chain(&chain, &store, token, &summary.accounts, head).await;
+    verify::assert_events_match_chain(&chain, &store, token, head).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,13 +4,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::Address;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tributary_config::Config;
 use tributary_engine::EngineError;
 use tributary_store::Store;
-use tributary_store::read::EventQuery;
 use tributary_testkit::{Backend, TestChain, TestDb};
 
 /// The backends every store-touching test runs on.
@@ -113,131 +112,7 @@ pub async fn index_to_head(
     head
 }
 
-/// Asserts every account's indexed balance equals `balanceOf` at `block`, that
-/// no other holder exists, and that the holders sum to `totalSupply`.
-pub async fn assert_token_matches_chain(
-    chain: &TestChain,
-    store: &Store,
-    token: Address,
-    accounts: &[Address],
-    block: u64,
-) {
-    let chain_id = chain.chain_id();
-    let mut snap = store.snapshot().await.expect("snapshot");
-    let indexed = snap
-        .indexed_block(chain_id)
-        .await
-        .expect("indexed")
-        .expect("something indexed");
-    assert_eq!(indexed.number, block, "snapshot reflects another block");
-    let mut holders = Vec::new();
-    let mut after = None;
-    loop {
-        let page = snap
-            .holders(chain_id, token, after, 1000)
-            .await
-            .expect("holders");
-        let Some(last) = page.last() else { break };
-        after = Some(tributary_store::read::HolderPosition {
-            balance: last.balance,
-            account: last.account,
-        });
-        holders.extend(page);
-    }
-    let supply = snap.total_supply(chain_id, token).await.expect("supply");
-    snap.finish().await.expect("finish");
-
-    let indexed_balances: std::collections::HashMap<Address, U256> =
-        holders.iter().map(|h| (h.account, h.balance)).collect();
-    assert_eq!(
-        indexed_balances.len(),
-        holders.len(),
-        "a holder listed twice: {holders:?}"
-    );
-    let mut chain_nonzero = 0;
-    for a in accounts {
-        let want = chain
-            .balance_of(token, *a, Some(block))
-            .await
-            .expect("balanceOf");
-        let got = indexed_balances.get(a).copied().unwrap_or_default();
-        assert_eq!(got, want, "balance of {a} at block {block}");
-        if !want.is_zero() {
-            chain_nonzero += 1;
-        }
-    }
-    assert_eq!(
-        holders.len(),
-        chain_nonzero,
-        "indexed holders beyond the accounts the chain knows of"
-    );
-    let sum: U256 = holders.iter().map(|h| h.balance).sum();
-    let chain_supply = chain
-        .total_supply(token, Some(block))
-        .await
-        .expect("totalSupply");
-    assert_eq!(supply, chain_supply, "total supply at block {block}");
-    assert_eq!(sum, chain_supply, "holders do not sum to total supply");
-}
-
-/// Asserts the stored events are exactly the chain's logs of `token` up to
-/// `block`: same positions, each once.
-pub async fn assert_events_match_chain(
-    chain: &TestChain,
-    store: &Store,
-    token: Address,
-    block: u64,
-) -> usize {
-    use alloy::providers::Provider;
-    use alloy::rpc::types::Filter;
-    let filter = Filter::new().address(token).from_block(0).to_block(block);
-    let logs = chain
-        .provider()
-        .get_logs(&filter)
-        .await
-        .expect("eth_getLogs");
-    let want: Vec<(u64, u64, alloy::primitives::B256)> = logs
-        .iter()
-        .map(|l| {
-            (
-                l.block_number.unwrap(),
-                l.log_index.unwrap(),
-                l.transaction_hash.unwrap(),
-            )
-        })
-        .collect();
-    let mut got = Vec::new();
-    let mut snap = store.snapshot().await.expect("snapshot");
-    let mut after = None;
-    loop {
-        let q = EventQuery {
-            chain_id: Some(chain.chain_id()),
-            address: Some(token),
-            after,
-            limit: 1000,
-            ..EventQuery::default()
-        };
-        let page = snap.events(&q).await.expect("events");
-        let Some(last) = page.last() else { break };
-        after = Some(tributary_store::read::EventPosition {
-            block_number: last.block_number,
-            log_index: last.log_index,
-            chain_id: last.chain_id,
-        });
-        got.extend(
-            page.iter()
-                .map(|e| (e.block_number, e.log_index, e.tx_hash)),
-        );
-    }
-    snap.finish().await.expect("finish");
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "stored event count differs from the chain's log count"
-    );
-    assert_eq!(got, want, "stored events differ from the chain's logs");
-    got.len()
-}
+pub use tributary_testkit::verify::{assert_events_match_chain, assert_token_matches_chain};
 
 /// A fresh database of each backend, with its store opened.
 pub async fn store_on(backend: Backend) -> (TestDb, Store) {

@@ -53,7 +53,8 @@ async fn added_projection_is_built_from_history_and_rebuilds_are_identical() {
 
         // An explicit rebuild gives the same table, and a replay of a complete
         // range stores nothing new.
-        let before = holders(&store, chain.chain_id(), token).await;
+        let before =
+            tributary_testkit::verify::indexed_holders(&store, chain.chain_id(), token).await;
         let (notices, _) = broadcast::channel(8);
         let mut ix = tributary_engine::setup::indexers(&second, &store, &notices, None)
             .await
@@ -61,7 +62,7 @@ async fn added_projection_is_built_from_history_and_rebuilds_are_identical() {
             .remove(0);
         assert_eq!(ix.rebuild(Some("Late")).await.expect("rebuild"), 1);
         assert_eq!(
-            holders(&store, chain.chain_id(), token).await,
+            tributary_testkit::verify::indexed_holders(&store, chain.chain_id(), token).await,
             before,
             "{backend:?}: rebuild differs"
         );
@@ -72,18 +73,4 @@ async fn added_projection_is_built_from_history_and_rebuilds_are_identical() {
         );
         assert_token_matches_chain(&chain, &store, token, &accounts, head).await;
     }
-}
-
-async fn holders(
-    store: &tributary_store::Store,
-    chain_id: u64,
-    token: alloy::primitives::Address,
-) -> Vec<(alloy::primitives::Address, U256)> {
-    let mut snap = store.snapshot().await.expect("snapshot");
-    let page = snap
-        .holders(chain_id, token, None, 1000)
-        .await
-        .expect("holders");
-    snap.finish().await.expect("finish");
-    page.into_iter().map(|h| (h.account, h.balance)).collect()
 }
