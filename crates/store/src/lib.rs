@@ -32,8 +32,12 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// Options for opening a store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Most connections the pool opens.
+    /// Most connections the read pool opens.
     pub max_connections: u32,
+    /// Most connections the write pool opens (SQLite always uses one: it
+    /// has a single writer, and one connection caches one set of bulk
+    /// statements instead of one per pooled connection).
+    pub max_writers: u32,
     /// How long to wait for a free connection.
     pub acquire_timeout: Duration,
 }
@@ -42,6 +46,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             max_connections: 8,
+            max_writers: 4,
             acquire_timeout: Duration::from_secs(30),
         }
     }
@@ -50,7 +55,10 @@ impl Default for StoreOptions {
 /// A connection pool to one database, SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads: API snapshots and the engine's lookups.
     pool: AnyPool,
+    /// Writes: commits, rollbacks, maintenance.
+    writer: AnyPool,
     dialect: Dialect,
 }
 
@@ -72,32 +80,39 @@ impl Store {
                 source,
             })?
             .disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    for pragma in dialect.session_setup() {
-                        conn.execute(*pragma).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(connect)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: redact(&url),
-                source,
-            })?;
+        let writers = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => options.max_writers.max(1),
+        };
+        let writer = open_pool(
+            dialect,
+            &url,
+            connect.clone(),
+            writers,
+            options.acquire_timeout,
+        )
+        .await?;
         let migrator = match dialect {
             Dialect::Sqlite => &SQLITE_MIGRATIONS,
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|source| StoreError::Migrate { source })?;
-        Ok(Self { pool, dialect })
+        let pool = open_pool(
+            dialect,
+            &url,
+            connect,
+            options.max_connections,
+            options.acquire_timeout,
+        )
+        .await?;
+        Ok(Self {
+            pool,
+            writer,
+            dialect,
+        })
     }
 
     /// Which engine this store runs on.
@@ -114,11 +129,43 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+}
+
+/// A pool whose connections get the engine's session settings.
+async fn open_pool(
+    dialect: Dialect,
+    url: &str,
+    connect: AnyConnectOptions,
+    max: u32,
+    acquire_timeout: Duration,
+) -> Result<AnyPool, StoreError> {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(acquire_timeout)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                for pragma in dialect.session_setup() {
+                    conn.execute(*pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(connect)
+        .await
+        .map_err(|source| StoreError::Connect {
+            url: redact(url),
+            source,
+        })
 }
 
 /// The URL with any password replaced, for messages.

@@ -51,7 +51,7 @@ impl Store {
         chain_id: ChainId,
         fingerprints: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         set_fingerprints(&mut tx, self.dialect, chain_id, fingerprints).await?;
         tx.commit().await?;
         Ok(())
@@ -60,7 +60,7 @@ impl Store {
     /// Replaces the state of some projections in one transaction.
     pub async fn replace_projection(&self, r: &Replacement) -> Result<(), StoreError> {
         let d = self.dialect;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         for kind in &r.kinds {
             for scope in &r.scopes {
                 for table in [
@@ -85,7 +85,7 @@ impl Store {
 
     /// Records token metadata outside a batch.
     pub async fn record_tokens(&self, tokens: &[TokenRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         upsert_tokens(&mut tx, self.dialect, tokens).await?;
         tx.commit().await?;
         Ok(())

@@ -58,7 +58,7 @@ impl Store {
                     .push(" AND kind = ")
                     .bind(kind.code());
                 q.push(" AND scope = ").bind(scope.to_vec());
-                deleted += q.execute(self.pool()).await?;
+                deleted += q.execute(self.writer()).await?;
             }
         }
         Ok(deleted)

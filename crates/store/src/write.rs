@@ -68,7 +68,7 @@ impl Store {
             .push(", ");
         q.bind_u64("confirmations", confirmations)?;
         q.push(") ON CONFLICT (chain_id) DO UPDATE SET name = excluded.name, confirmations = excluded.confirmations");
-        q.execute(self.pool()).await?;
+        q.execute(self.writer()).await?;
         Ok(())
     }
 
@@ -86,7 +86,7 @@ impl Store {
             .bind_u64("timestamp", head.timestamp)?;
         q.push(" WHERE chain_id = ")
             .bind_u64("chain_id", chain_id)?;
-        q.execute(self.pool()).await?;
+        q.execute(self.writer()).await?;
         Ok(())
     }
 
@@ -100,7 +100,7 @@ impl Store {
         q.bind(error.map(str::to_string))
             .push(" WHERE chain_id = ")
             .bind_u64("chain_id", chain_id)?;
-        q.execute(self.pool()).await?;
+        q.execute(self.writer()).await?;
         Ok(())
     }
 
@@ -152,7 +152,7 @@ impl Store {
     /// `batch.parent`. Returns how many events were new.
     pub async fn commit(&self, batch: &Batch) -> Result<u64, StoreError> {
         let d = self.dialect;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let found = read_cursor(&mut tx, d, batch.chain_id).await?;
         if found != batch.parent {
             return Err(StoreError::CursorConflict {
@@ -218,7 +218,7 @@ impl Store {
         expected: u64,
     ) -> Result<RollbackReport, StoreError> {
         let d = self.dialect;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let found = read_cursor(&mut tx, d, chain_id).await?;
         if found != Some(expected) {
             return Err(StoreError::CursorConflict {

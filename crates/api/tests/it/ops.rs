@@ -222,6 +222,7 @@ async fn slow_requests_time_out_in_json(backend: Backend) {
     let options = StoreOptions {
         max_connections: 1,
         acquire_timeout: Duration::from_secs(30),
+        ..StoreOptions::default()
     };
     let store = Store::connect_with(&app.db.url, options)
         .await
