@@ -49,67 +49,85 @@ impl Projection for Erc20 {
         // Compute every new value before writing any, so an error writes nothing.
         let mut changes: Vec<(StateKey, U256)> = Vec::with_capacity(2);
         if from == Address::ZERO {
-            let key = StateKey::supply(token);
-            let current = state.get(&key);
-            let next = current
-                .checked_add(value)
-                .ok_or(ProjectionError::OutOfRange {
-                    what: "total supply",
-                    current,
-                    op: '+',
-                    amount: value,
-                })?;
-            changes.push((key, next));
+            changes.push(step(
+                state,
+                &changes,
+                StateKey::supply(token),
+                Step::Add(value),
+                "total supply",
+            )?);
         } else {
-            let key = StateKey::balance(token, from);
-            let current = state.get(&key);
-            let next = current
-                .checked_sub(value)
-                .ok_or(ProjectionError::OutOfRange {
-                    what: "sender balance",
-                    current,
-                    op: '-',
-                    amount: value,
-                })?;
-            changes.push((key, next));
+            changes.push(step(
+                state,
+                &changes,
+                StateKey::balance(token, from),
+                Step::Sub(value),
+                "sender balance",
+            )?);
         }
-        if to == Address::ZERO {
-            if from != Address::ZERO {
-                let key = StateKey::supply(token);
-                let current = state.get(&key);
-                let next = current
-                    .checked_sub(value)
-                    .ok_or(ProjectionError::OutOfRange {
-                        what: "total supply",
-                        current,
-                        op: '-',
-                        amount: value,
-                    })?;
-                changes.push((key, next));
-            }
-        } else {
-            let key = StateKey::balance(token, to);
+        if to != Address::ZERO {
             // A self-transfer reads the balance after the debit above.
-            let current = changes
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-                .unwrap_or_else(|| state.get(&key));
-            let next = current
-                .checked_add(value)
-                .ok_or(ProjectionError::OutOfRange {
-                    what: "recipient balance",
-                    current,
-                    op: '+',
-                    amount: value,
-                })?;
-            changes.push((key, next));
+            changes.push(step(
+                state,
+                &changes,
+                StateKey::balance(token, to),
+                Step::Add(value),
+                "recipient balance",
+            )?);
+        } else if from != Address::ZERO {
+            changes.push(step(
+                state,
+                &changes,
+                StateKey::supply(token),
+                Step::Sub(value),
+                "total supply",
+            )?);
         }
         for (key, value) in changes {
             state.set(key, value);
         }
         Ok(())
     }
+}
+
+/// A checked change of one value.
+enum Step {
+    Add(U256),
+    Sub(U256),
+}
+
+/// The new value of `key` after `change`, reading pending `changes` first.
+fn step(
+    state: &Overlay,
+    changes: &[(StateKey, U256)],
+    key: StateKey,
+    change: Step,
+    what: &'static str,
+) -> Result<(StateKey, U256), ProjectionError> {
+    let current = changes
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key)
+        .map_or_else(|| state.get(&key), |(_, v)| *v);
+    let next = match change {
+        Step::Add(amount) => current
+            .checked_add(amount)
+            .ok_or(ProjectionError::OutOfRange {
+                what,
+                current,
+                op: '+',
+                amount,
+            }),
+        Step::Sub(amount) => current
+            .checked_sub(amount)
+            .ok_or(ProjectionError::OutOfRange {
+                what,
+                current,
+                op: '-',
+                amount,
+            }),
+    }?;
+    Ok((key, next))
 }
 
 #[cfg(test)]
