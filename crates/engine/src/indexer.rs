@@ -81,6 +81,7 @@ struct InFlight {
     from: u64,
     to: u64,
     events: usize,
+    touched: crate::notice::Touched,
     stats: range::RangeStats,
     started: Instant,
     prepare_s: f64,
@@ -523,6 +524,7 @@ impl ChainIndexer {
         self.settle().await?;
         let prepare_s = decode_s + load_s + apply_s;
         let events = batch.events.len();
+        let touched = crate::notice::touched(&batch);
         let store = self.store.clone();
         let task = tokio::spawn(async move { store.commit(&batch).await });
         self.in_flight = Some(InFlight {
@@ -530,6 +532,7 @@ impl ChainIndexer {
             from,
             to,
             events,
+            touched,
             stats,
             started,
             prepare_s,
@@ -571,6 +574,7 @@ impl ChainIndexer {
             from: f.from,
             to: f.to,
             events: f.events,
+            touched: f.touched,
         });
         metrics::counter!("tributary_events_total", "chain" => name.clone())
             .increment(f.events as u64);

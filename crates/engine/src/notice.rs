@@ -1,24 +1,30 @@
-//! Change notices: what a commit or rollback changed, for caches and pushes.
+//! Change notices live in `tributary-types` so readers need not depend on the
+//! engine; this module builds their [`Touched`] part from a batch.
 
-/// Sent after every commit and rollback, in commit order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChangeNotice {
-    /// Blocks `from..=to` were committed.
-    Committed {
-        /// Chain.
-        chain_id: u64,
-        /// First block of the batch.
-        from: u64,
-        /// The new cursor.
-        to: u64,
-        /// Events stored.
-        events: usize,
-    },
-    /// Every block above `to` was undone.
-    Reorg {
-        /// Chain.
-        chain_id: u64,
-        /// First block undone (`ancestor + 1`).
-        from_block: u64,
-    },
+use std::collections::BTreeSet;
+
+pub use tributary_types::notice::{ChangeNotice, MAX_TOUCHED_ACCOUNTS, Touched};
+use tributary_store::write::Batch;
+
+/// What `batch` changes: accounts of per-account state, contracts of any state
+/// or stored event.
+pub(crate) fn touched(batch: &Batch) -> Touched {
+    let mut accounts = BTreeSet::new();
+    let mut contracts = BTreeSet::new();
+    for w in &batch.state {
+        contracts.insert(w.key.scope);
+        if w.key.kind.is_per_account() {
+            accounts.insert(w.key.subject_address());
+        }
+    }
+    for e in &batch.events {
+        contracts.insert(e.log.address);
+    }
+    let all = accounts.len() > MAX_TOUCHED_ACCOUNTS;
+    Touched {
+        accounts: if all { Vec::new() } else { accounts.into_iter().collect() },
+        contracts: contracts.into_iter().collect(),
+        all,
+    }
 }
+

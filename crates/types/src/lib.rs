@@ -7,12 +7,14 @@
 pub mod block;
 pub mod event;
 pub mod log;
+pub mod notice;
 pub mod state;
 
 pub use alloy_primitives::{Address, B256, Bytes, U256};
 pub use block::BlockHeader;
 pub use event::StoredEvent;
 pub use log::RawLog;
+pub use notice::{ChangeNotice, Touched};
 pub use state::{StateKey, StateKind, StateWrite, UndoEntry};
 
 /// An EIP-155 chain id.

@@ -13,13 +13,101 @@ use serde::{Deserialize, Serialize};
 #[repr(i16)]
 #[non_exhaustive]
 pub enum StateKind {
-    /// ERC-20-like balance of `account` in `token`.
+    /// ERC-20-like balance of `account` in `token` (also LP and ERC-4626 shares).
     Balance = 1,
     /// Total supply of `token`.
     Supply = 2,
+    /// Owner of ERC-721 `tokenId` in `collection` (the value is the address).
+    NftOwner = 3,
+    /// Number of tokens `account` owns in `collection`.
+    NftCount = 4,
+    /// Reserve of token0 of `pair`, from `Sync`.
+    Reserve0 = 5,
+    /// Reserve of token1 of `pair`, from `Sync`.
+    Reserve1 = 6,
+    /// token0 of `pair` (the value is the address), from the factory or an `eth_call`.
+    PairToken0 = 7,
+    /// token1 of `pair` (the value is the address).
+    PairToken1 = 8,
+    /// Collateral of an account in a CDP vault; the subject's slot is the
+    /// collateral's index ([`StateKind::VaultCollateralIndex`]).
+    VaultCollateral = 9,
+    /// 1 + the index of a collateral token in a vault (subject: the collateral).
+    VaultCollateralIndex = 10,
+    /// Number of collateral tokens a vault has seen.
+    VaultCollateralCount = 11,
+    /// Debt of an account in a CDP vault.
+    VaultDebt = 12,
+    /// Liquidation threshold of a collateral in a vault, in basis points (subject: the collateral).
+    VaultThreshold = 13,
+    /// Amount locked in vote-escrow `tokenId`.
+    LockAmount = 14,
+    /// Unix time the lock of `tokenId` ends.
+    LockEnd = 15,
+    /// Principal an account holds in a savings contract.
+    SavingsPrincipal = 16,
+    /// Interest accrued by an account in a savings contract (read from the chain).
+    SavingsInterest = 17,
+    /// Deposit of an account in a stability pool.
+    StabilityDeposit = 18,
+    /// An account's vote for a gauge; the subject's slot is the gauge's index.
+    GaugeVote = 19,
+    /// 1 + the index of a gauge in a controller (subject: the gauge).
+    GaugeIndex = 20,
+    /// Number of gauges a controller has seen.
+    GaugeCount = 21,
+    /// Sum of the votes for a gauge (subject: the gauge).
+    GaugeWeight = 22,
+    /// Sum of every gauge's weight in a controller.
+    GaugeTotalWeight = 23,
+    /// Reward emission per second of a gauge controller (read from the chain).
+    EmissionRate = 24,
+    /// Pending rewards of an account in a reward distributor (read from the chain).
+    PendingRewards = 25,
+    /// Rewards an account has claimed from a distributor, in total.
+    RewardsClaimed = 26,
+    /// Latest answer of a price feed.
+    Price = 27,
+    /// Unix time of a price feed's latest answer.
+    PriceUpdatedAt = 28,
+    /// Total assets of an ERC-4626 vault (read from the chain).
+    TotalAssets = 29,
 }
 
 impl StateKind {
+    /// Every kind, in code order.
+    pub const ALL: [StateKind; 29] = [
+        Self::Balance,
+        Self::Supply,
+        Self::NftOwner,
+        Self::NftCount,
+        Self::Reserve0,
+        Self::Reserve1,
+        Self::PairToken0,
+        Self::PairToken1,
+        Self::VaultCollateral,
+        Self::VaultCollateralIndex,
+        Self::VaultCollateralCount,
+        Self::VaultDebt,
+        Self::VaultThreshold,
+        Self::LockAmount,
+        Self::LockEnd,
+        Self::SavingsPrincipal,
+        Self::SavingsInterest,
+        Self::StabilityDeposit,
+        Self::GaugeVote,
+        Self::GaugeIndex,
+        Self::GaugeCount,
+        Self::GaugeWeight,
+        Self::GaugeTotalWeight,
+        Self::EmissionRate,
+        Self::PendingRewards,
+        Self::RewardsClaimed,
+        Self::Price,
+        Self::PriceUpdatedAt,
+        Self::TotalAssets,
+    ];
+
     /// Stored code of this kind.
     pub fn code(self) -> i16 {
         self as i16
@@ -27,11 +115,25 @@ impl StateKind {
 
     /// The kind with stored code `code`, if known.
     pub fn from_code(code: i16) -> Option<Self> {
-        match code {
-            1 => Some(Self::Balance),
-            2 => Some(Self::Supply),
-            _ => None,
-        }
+        Self::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
+    /// Whether the subject's low 20 bytes are an account whose position this is
+    /// (so a change to it changes that account's answers).
+    pub fn is_per_account(self) -> bool {
+        matches!(
+            self,
+            Self::Balance
+                | Self::NftCount
+                | Self::VaultCollateral
+                | Self::VaultDebt
+                | Self::SavingsPrincipal
+                | Self::SavingsInterest
+                | Self::StabilityDeposit
+                | Self::GaugeVote
+                | Self::PendingRewards
+                | Self::RewardsClaimed
+        )
     }
 }
 
@@ -68,6 +170,45 @@ impl StateKey {
             scope: token,
             subject: B256::ZERO,
         }
+    }
+
+    /// A key about `subject` in `scope` (any kind).
+    pub fn new(kind: StateKind, scope: Address, subject: B256) -> Self {
+        Self {
+            kind,
+            scope,
+            subject,
+        }
+    }
+
+    /// A key about `account` in `scope`.
+    pub fn account(kind: StateKind, scope: Address, account: Address) -> Self {
+        Self::new(kind, scope, account.into_word())
+    }
+
+    /// A key about `account` in `scope` under `slot` (e.g. a collateral's index):
+    /// the slot fills bytes 4..12 of the subject, the account its low 20.
+    pub fn slotted(kind: StateKind, scope: Address, slot: u64, account: Address) -> Self {
+        let mut word = account.into_word();
+        word[4..12].copy_from_slice(&slot.to_be_bytes());
+        Self::new(kind, scope, word)
+    }
+
+    /// A key of `scope` as a whole (subject zero).
+    pub fn global(kind: StateKind, scope: Address) -> Self {
+        Self::new(kind, scope, B256::ZERO)
+    }
+
+    /// A key about a 256-bit id (a token id) in `scope`.
+    pub fn id(kind: StateKind, scope: Address, id: U256) -> Self {
+        Self::new(kind, scope, B256::from(id))
+    }
+
+    /// The slot of a [`StateKey::slotted`] key.
+    pub fn slot(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.subject[4..12]);
+        u64::from_be_bytes(b)
     }
 
     /// The subject read back as an address (its low 20 bytes).

@@ -5,6 +5,7 @@ pub(crate) mod balances;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod holders;
+pub(crate) mod positions;
 pub(crate) mod status;
 
 use tributary_store::Snapshot;
