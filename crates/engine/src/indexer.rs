@@ -16,7 +16,7 @@ use crate::overlay::Overlay;
 use crate::range::{self, Frame};
 use crate::registry::Registry;
 use crate::reorg::{Ancestry, find_ancestor};
-use crate::{ChangeNotice, EngineError, rebuild, tokens};
+use crate::{ChangeNotice, EngineError, rebuild, refresh, tokens};
 
 /// Tuning of a chain indexer.
 #[derive(Debug, Clone)]
@@ -25,6 +25,9 @@ pub struct IndexerOptions {
     pub max_cached_keys: usize,
     /// First wait after a transient error (doubles up to 30 s).
     pub error_backoff: Duration,
+    /// Blocks between refreshes of state read from the chain (interest,
+    /// pending rewards) for every known account, at the live tail.
+    pub refresh_blocks: u64,
 }
 
 impl Default for IndexerOptions {
@@ -32,6 +35,7 @@ impl Default for IndexerOptions {
         Self {
             max_cached_keys: 500_000,
             error_backoff: Duration::from_millis(500),
+            refresh_blocks: 100,
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct ChainIndexer {
     cursor: Option<BlockHeader>,
     progress: watch::Sender<Progress>,
     notices: broadcast::Sender<ChangeNotice>,
+    /// Block of the last periodic refresh of chain-read state.
+    last_refresh: Option<u64>,
     options: IndexerOptions,
     in_flight: Option<InFlight>,
 }
@@ -123,6 +129,7 @@ impl ChainIndexer {
             cursor: None,
             progress,
             notices,
+            last_refresh: None,
             options,
             in_flight: None,
         })
@@ -499,6 +506,23 @@ impl ChainIndexer {
         let load_s = t_load.elapsed().as_secs_f64();
         let t_apply = Instant::now();
         let (mut batch, stats) = range::apply(pending, &mut self.overlay, frame);
+        let refresh = mode == HeaderMode::All
+            && self
+                .last_refresh
+                .is_none_or(|r| last.number >= r + self.options.refresh_blocks.max(1));
+        let view_frame = refresh::ViewFrame {
+            registry: &self.registry,
+            source: &self.source,
+            store: &self.store,
+            chain_id: self.chain_id(),
+            at: last,
+            finalized,
+            refresh,
+        };
+        refresh::apply_views(view_frame, &mut self.overlay, &mut batch).await?;
+        if refresh {
+            self.last_refresh = Some(last.number);
+        }
         let apply_s = t_apply.elapsed().as_secs_f64();
         for d in &batch.discovered {
             if let Some(entry) = self

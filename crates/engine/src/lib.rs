@@ -18,6 +18,7 @@ pub mod rebuild;
 pub mod registry;
 mod reorg;
 pub mod setup;
+mod refresh;
 mod tokens;
 
 pub use error::EngineError;

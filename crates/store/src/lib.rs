@@ -10,6 +10,7 @@
 mod dialect;
 mod error;
 pub mod maintain;
+pub mod positions;
 pub mod read;
 mod snapshot;
 mod sql;

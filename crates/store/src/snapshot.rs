@@ -14,8 +14,8 @@ use crate::{Dialect, StoreError};
 
 /// A consistent read view of the store.
 pub struct Snapshot {
-    tx: Transaction<'static, Any>,
-    dialect: Dialect,
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) dialect: Dialect,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -206,13 +206,27 @@ impl Snapshot {
         after: Option<HolderPosition>,
         limit: u32,
     ) -> Result<Vec<HolderRow>, StoreError> {
+        self.holders_by(chain_id, token, StateKind::Balance, after, limit)
+            .await
+    }
+
+    /// Holders of `token` by the per-account `kind` (a balance, an NFT count),
+    /// descending, ties by address ascending.
+    pub async fn holders_by(
+        &mut self,
+        chain_id: ChainId,
+        token: Address,
+        kind: StateKind,
+        after: Option<HolderPosition>,
+        limit: u32,
+    ) -> Result<Vec<HolderRow>, StoreError> {
         let d = self.dialect;
         let mut q = Sql::new(d, "SELECT subject, ");
         q.push(d.u256_select("value"));
         q.push(" FROM state WHERE chain_id = ")
             .bind_u64("chain_id", chain_id)?;
         q.push(" AND kind = ")
-            .bind(StateKind::Balance.code())
+            .bind(kind.code())
             .push(" AND scope = ")
             .bind(token.to_vec());
         if let Some(HolderPosition { balance, account }) = after {

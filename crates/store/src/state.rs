@@ -157,3 +157,67 @@ pub(crate) fn key_value_from_row(
     };
     Ok((key, d.u256_from_row(row, 3)?))
 }
+
+impl Store {
+    /// Subjects of every stored key of `kind` in `scope` (for periodic refreshes).
+    pub async fn state_subjects(
+        &self,
+        chain_id: ChainId,
+        kind: StateKind,
+        scope: Address,
+    ) -> Result<Vec<B256>, StoreError> {
+        let mut q = Sql::new(self.dialect, "SELECT subject FROM state WHERE chain_id = ");
+        q.bind_u64("chain_id", chain_id)?
+            .push(" AND kind = ")
+            .bind(kind.code());
+        q.push(" AND scope = ").bind(scope.to_vec());
+        q.push(" ORDER BY subject");
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| subject_from_row(row, "subject"))
+            .collect()
+    }
+
+    /// Every account holding any per-account state on `chain_id`, ascending.
+    pub async fn known_accounts(&self, chain_id: ChainId) -> Result<Vec<Address>, StoreError> {
+        let mut q = Sql::new(
+            self.dialect,
+            "SELECT DISTINCT subject FROM state WHERE chain_id = ",
+        );
+        q.bind_u64("chain_id", chain_id)?.push(" AND kind IN (");
+        let kinds: Vec<StateKind> = StateKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.is_per_account())
+            .collect();
+        for (i, k) in kinds.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(k.code());
+        }
+        q.push(")");
+        let mut out: Vec<Address> = q
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| subject_from_row(row, "subject").map(|s| Address::from_word(s)))
+            .collect::<Result<_, _>>()?;
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// Reads a 32-byte subject column.
+fn subject_from_row(row: &sqlx::any::AnyRow, column: &str) -> Result<B256, StoreError> {
+    use sqlx::Row;
+    let subject: Vec<u8> = row.try_get(column)?;
+    if subject.len() != 32 {
+        return Err(StoreError::Corrupt {
+            what: format!("state subject of {} bytes", subject.len()),
+        });
+    }
+    Ok(B256::from_slice(&subject))
+}

@@ -29,13 +29,10 @@ pub enum StateKind {
     PairToken0 = 7,
     /// token1 of `pair` (the value is the address).
     PairToken1 = 8,
-    /// Collateral of an account in a CDP vault; the subject's slot is the
-    /// collateral's index ([`StateKind::VaultCollateralIndex`]).
+    /// Collateral of an account in a CDP vault ([`StateKey::paired`] with the collateral).
     VaultCollateral = 9,
-    /// 1 + the index of a collateral token in a vault (subject: the collateral).
-    VaultCollateralIndex = 10,
-    /// Number of collateral tokens a vault has seen.
-    VaultCollateralCount = 11,
+    /// 1 for every collateral token a vault has seen (subject: the collateral).
+    VaultCollateralToken = 10,
     /// Debt of an account in a CDP vault.
     VaultDebt = 12,
     /// Liquidation threshold of a collateral in a vault, in basis points (subject: the collateral).
@@ -50,12 +47,10 @@ pub enum StateKind {
     SavingsInterest = 17,
     /// Deposit of an account in a stability pool.
     StabilityDeposit = 18,
-    /// An account's vote for a gauge; the subject's slot is the gauge's index.
+    /// An account's vote for a gauge ([`StateKey::paired`] with the gauge).
     GaugeVote = 19,
-    /// 1 + the index of a gauge in a controller (subject: the gauge).
-    GaugeIndex = 20,
-    /// Number of gauges a controller has seen.
-    GaugeCount = 21,
+    /// 1 for every gauge a controller has seen votes for (subject: the gauge).
+    GaugeKnown = 20,
     /// Sum of the votes for a gauge (subject: the gauge).
     GaugeWeight = 22,
     /// Sum of every gauge's weight in a controller.
@@ -76,7 +71,7 @@ pub enum StateKind {
 
 impl StateKind {
     /// Every kind, in code order.
-    pub const ALL: [StateKind; 29] = [
+    pub const ALL: [StateKind; 27] = [
         Self::Balance,
         Self::Supply,
         Self::NftOwner,
@@ -86,8 +81,7 @@ impl StateKind {
         Self::PairToken0,
         Self::PairToken1,
         Self::VaultCollateral,
-        Self::VaultCollateralIndex,
-        Self::VaultCollateralCount,
+        Self::VaultCollateralToken,
         Self::VaultDebt,
         Self::VaultThreshold,
         Self::LockAmount,
@@ -96,8 +90,7 @@ impl StateKind {
         Self::SavingsInterest,
         Self::StabilityDeposit,
         Self::GaugeVote,
-        Self::GaugeIndex,
-        Self::GaugeCount,
+        Self::GaugeKnown,
         Self::GaugeWeight,
         Self::GaugeTotalWeight,
         Self::EmissionRate,
@@ -186,11 +179,14 @@ impl StateKey {
         Self::new(kind, scope, account.into_word())
     }
 
-    /// A key about `account` in `scope` under `slot` (e.g. a collateral's index):
-    /// the slot fills bytes 4..12 of the subject, the account its low 20.
-    pub fn slotted(kind: StateKind, scope: Address, slot: u64, account: Address) -> Self {
+    /// A key about `account` in `scope` and a second address `tag` (the collateral
+    /// of a vault position, the gauge of a vote): the subject's high 12 bytes are
+    /// the first 12 of `keccak256(tag)`, its low 20 the account, so the key is
+    /// still per-account ([`StateKey::subject_address`]) and computable from
+    /// (account, tag) without a lookup.
+    pub fn paired(kind: StateKind, scope: Address, tag: Address, account: Address) -> Self {
         let mut word = account.into_word();
-        word[4..12].copy_from_slice(&slot.to_be_bytes());
+        word[..12].copy_from_slice(&alloy_primitives::keccak256(tag)[..12]);
         Self::new(kind, scope, word)
     }
 
@@ -204,11 +200,9 @@ impl StateKey {
         Self::new(kind, scope, B256::from(id))
     }
 
-    /// The slot of a [`StateKey::slotted`] key.
-    pub fn slot(&self) -> u64 {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&self.subject[4..12]);
-        u64::from_be_bytes(b)
+    /// The subject read back as a 256-bit id (a token id).
+    pub fn subject_id(&self) -> U256 {
+        U256::from_be_bytes(self.subject.0)
     }
 
     /// The subject read back as an address (its low 20 bytes).

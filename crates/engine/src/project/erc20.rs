@@ -6,6 +6,7 @@
 use alloy::primitives::{Address, U256};
 use tributary_types::{StateKey, StateKind};
 
+use super::changes::{Changes, write_all};
 use super::{EventInput, Projection, ProjectionError, arg_address, arg_uint};
 use crate::overlay::Overlay;
 
@@ -22,19 +23,8 @@ impl Projection for Erc20 {
     }
 
     fn keys(&self, input: &EventInput<'_>, out: &mut Vec<StateKey>) {
-        if input.role != TRANSFER {
-            return;
-        }
-        let token = input.log.address;
-        let (Ok(from), Ok(to)) = (arg_address(input, 0), arg_address(input, 1)) else {
-            return;
-        };
-        for account in [from, to] {
-            out.push(if account == Address::ZERO {
-                StateKey::supply(token)
-            } else {
-                StateKey::balance(token, account)
-            });
+        if input.role == TRANSFER {
+            transfer_keys(input, out);
         }
     }
 
@@ -42,92 +32,50 @@ impl Projection for Erc20 {
         if input.role != TRANSFER {
             return Ok(());
         }
-        let token = input.log.address;
-        let from = arg_address(input, 0)?;
-        let to = arg_address(input, 1)?;
-        let value = arg_uint(input, 2)?;
-        // Compute every new value before writing any, so an error writes nothing.
-        let mut changes: Vec<(StateKey, U256)> = Vec::with_capacity(2);
-        if from == Address::ZERO {
-            changes.push(step(
-                state,
-                &changes,
-                StateKey::supply(token),
-                Step::Add(value),
-                "total supply",
-            )?);
-        } else {
-            changes.push(step(
-                state,
-                &changes,
-                StateKey::balance(token, from),
-                Step::Sub(value),
-                "sender balance",
-            )?);
-        }
-        if to != Address::ZERO {
-            // A self-transfer reads the balance after the debit above.
-            changes.push(step(
-                state,
-                &changes,
-                StateKey::balance(token, to),
-                Step::Add(value),
-                "recipient balance",
-            )?);
-        } else if from != Address::ZERO {
-            changes.push(step(
-                state,
-                &changes,
-                StateKey::supply(token),
-                Step::Sub(value),
-                "total supply",
-            )?);
-        }
-        for (key, value) in changes {
-            state.set(key, value);
-        }
+        let writes = transfer(input, state)?;
+        write_all(state, writes);
         Ok(())
     }
 }
 
-/// A checked change of one value.
-enum Step {
-    Add(U256),
-    Sub(U256),
+/// The writes of one ERC-20 `Transfer(from, to, value)` of `input.log.address`
+/// (shared with the templates whose shares are ERC-20s).
+pub(crate) fn transfer(
+    input: &EventInput<'_>,
+    state: &Overlay,
+) -> Result<Vec<(StateKey, U256)>, ProjectionError> {
+    let token = input.log.address;
+    let from = arg_address(input, 0)?;
+    let to = arg_address(input, 1)?;
+    let value = arg_uint(input, 2)?;
+    let mut c = Changes::new(state);
+    if from == Address::ZERO {
+        c.add(StateKey::supply(token), value, "total supply")?;
+    } else {
+        c.sub(StateKey::balance(token, from), value, "sender balance")?;
+    }
+    if to != Address::ZERO {
+        // A self-transfer reads the balance after the debit above.
+        c.add(StateKey::balance(token, to), value, "recipient balance")?;
+    } else if from != Address::ZERO {
+        c.sub(StateKey::supply(token), value, "total supply")?;
+    }
+    Ok(c.into_writes())
 }
 
-/// The new value of `key` after `change`, reading pending `changes` first.
-fn step(
-    state: &Overlay,
-    changes: &[(StateKey, U256)],
-    key: StateKey,
-    change: Step,
-    what: &'static str,
-) -> Result<(StateKey, U256), ProjectionError> {
-    let current = changes
-        .iter()
-        .rev()
-        .find(|(k, _)| *k == key)
-        .map_or_else(|| state.get(&key), |(_, v)| *v);
-    let next = match change {
-        Step::Add(amount) => current
-            .checked_add(amount)
-            .ok_or(ProjectionError::OutOfRange {
-                what,
-                current,
-                op: '+',
-                amount,
-            }),
-        Step::Sub(amount) => current
-            .checked_sub(amount)
-            .ok_or(ProjectionError::OutOfRange {
-                what,
-                current,
-                op: '-',
-                amount,
-            }),
-    }?;
-    Ok((key, next))
+/// Keys [`transfer`] reads.
+pub(crate) fn transfer_keys(input: &EventInput<'_>, out: &mut Vec<StateKey>) {
+    let token = input.log.address;
+    let (Ok(from), Ok(to)) = (arg_address(input, 0), arg_address(input, 1)) else {
+        return;
+    };
+    for account in [from, to] {
+        out.push(if account == Address::ZERO {
+            StateKey::supply(token)
+        } else {
+            StateKey::balance(token, account)
+        });
+    }
 }
 
 #[cfg(test)]
