@@ -18,6 +18,7 @@ mod error;
 mod fingerprint;
 mod init;
 mod model;
+mod on_error;
 mod read;
 mod resolve;
 mod schema;
@@ -35,6 +36,7 @@ pub use model::{
     AddressSource, ApiConfig, CacheConfig, ChainConfig, Config, ContractConfig, ContractKind,
     DatabaseConfig, UnknownKind,
 };
+pub use on_error::{OnError, UnknownOnError};
 
 use crate::read::Ctx;
 use crate::tree::{Node, Origin};

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use tributary_types::ChainId;
 use url::Url;
 
+use crate::on_error::OnError;
+
 /// A loaded and validated `tributary.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -106,6 +108,12 @@ pub struct ChainConfig {
     pub fetch_concurrency: usize,
     /// Target number of events per committed batch (default 20000, > 0).
     pub batch_events: usize,
+    /// How often, in blocks, state that accrues between events (interest,
+    /// pending rewards) is re-read for every known account (default 100, > 0).
+    pub refresh_blocks: u64,
+    /// What a configured log that fails to decode or project does (default
+    /// [`OnError::DeadLetter`]).
+    pub on_error: OnError,
 }
 
 /// One `[[contract]]`.
@@ -129,12 +137,27 @@ pub struct ContractConfig {
     /// template's role events (after overrides), in role order.
     pub events: Vec<Event>,
     /// Role name -> bound event (templates only; empty for kind `events`).
-    /// An overriding event has the role's parameter types in the role's order,
-    /// so projections should read arguments by position.
+    /// An overriding event may name and order its parameters differently from
+    /// the role's default signature (and, with `args`, have more of them), so
+    /// projections read a role's arguments through [`ContractConfig::role_args`],
+    /// never by name or by the role's own positions.
     pub roles: BTreeMap<String, Event>,
+    /// Role name -> for each parameter of the role's default signature (in its
+    /// order), the position of that parameter in the bound event's inputs (ABI
+    /// order). Identity when the override keeps the role's order; present for
+    /// every bound role (the keys of [`ContractConfig::roles`]).
+    pub role_args: BTreeMap<String, Vec<usize>>,
+    /// The token the contract is about, by kind: price_feed the token whose USD
+    /// price the feed gives (required); cdp_vault the debt stablecoin;
+    /// vote_escrow the locked token; savings and stability_pool the deposit
+    /// token; rewards and gauge the reward token; erc4626 the underlying asset.
+    /// `None` for other kinds (which reject `asset`) or when not given.
+    pub asset: Option<Address>,
+    /// Kind erc20 only: the token is worth exactly 1 USD (default false).
+    pub stable: bool,
     /// Hex SHA-256 of everything that affects projection output (kind, chain,
-    /// addresses or factory, start block, events, role bindings); unchanged by
-    /// renaming the contract or editing comments.
+    /// addresses or factory, start block, events, role bindings and argument
+    /// order, asset, stable); unchanged by renaming the contract or editing comments.
     pub fingerprint: String,
 }
 
@@ -145,6 +168,12 @@ impl ContractConfig {
             AddressSource::Fixed(addresses) => Some(addresses),
             AddressSource::Factory { .. } => None,
         }
+    }
+
+    /// Where parameter `param` (counted in the role's default signature) of
+    /// role `role` sits in the bound event's inputs, if that role is bound.
+    pub fn role_arg(&self, role: &str, param: usize) -> Option<usize> {
+        self.role_args.get(role)?.get(param).copied()
     }
 }
 

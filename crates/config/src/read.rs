@@ -90,6 +90,17 @@ impl Ctx {
         }
     }
 
+    /// `node` as a boolean.
+    pub fn boolean(&mut self, key: &str, node: &Node) -> Option<bool> {
+        match node.value {
+            Value::Boolean(b) => Some(b),
+            _ => {
+                self.type_error(key, node, "a boolean");
+                None
+            }
+        }
+    }
+
     /// `node` as an array.
     pub fn array<'a>(&mut self, key: &str, node: &'a Node) -> Option<&'a [Node]> {
         match &node.value {

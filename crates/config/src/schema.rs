@@ -20,6 +20,8 @@ pub(crate) const CHAIN: &[&str] = &[
     "max_block_range",
     "fetch_concurrency",
     "batch_events",
+    "refresh_blocks",
+    "on_error",
 ];
 /// `[[contract]]`.
 pub(crate) const CONTRACT: &[&str] = &[
@@ -31,9 +33,13 @@ pub(crate) const CONTRACT: &[&str] = &[
     "start_block",
     "abi",
     "events",
+    "asset",
+    "stable",
 ];
 /// `factory = { .. }` of a contract.
 pub(crate) const FACTORY: &[&str] = &["contract", "event", "parameter"];
+/// The table form of a role override: `Role = { event = "..", args = [..] }`.
+pub(crate) const ROLE_BINDING: &[&str] = &["event", "args"];
 
 /// How an environment override's text becomes a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +78,8 @@ pub(crate) fn shape(table: &str, key: &str) -> Option<Shape> {
         "factory" => Shape::Table(FACTORY),
         "events" => Shape::Events,
         "request_timeout_ms" | "chain_id" | "confirmations" | "poll_interval_ms"
-        | "max_block_range" | "fetch_concurrency" | "batch_events" | "start_block" => Shape::Scalar,
+        | "max_block_range" | "fetch_concurrency" | "batch_events" | "start_block"
+        | "refresh_blocks" | "stable" => Shape::Scalar,
         _ => Shape::Str,
     })
 }

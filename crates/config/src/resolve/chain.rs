@@ -1,9 +1,11 @@
 //! `[[chain]]` entries.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use super::values;
 use crate::model::ChainConfig;
+use crate::on_error::OnError;
 use crate::read::Ctx;
 use crate::schema;
 use crate::tree::{Node, Origin, Value};
@@ -18,6 +20,8 @@ pub(crate) const DEFAULT_MAX_BLOCK_RANGE: u64 = 10_000;
 pub(crate) const DEFAULT_FETCH_CONCURRENCY: u64 = 4;
 /// Batch size target used when `batch_events` is not given.
 pub(crate) const DEFAULT_BATCH_EVENTS: u64 = 20_000;
+/// Accruing-state refresh interval used when `refresh_blocks` is not given.
+pub(crate) const DEFAULT_REFRESH_BLOCKS: u64 = 100;
 
 /// What is known of one `[[chain]]`, even when parts of it are invalid: the
 /// name and id let contracts refer to it without cascading errors.
@@ -150,6 +154,24 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
         1..=u64::MAX,
         DEFAULT_BATCH_EVENTS,
     );
+    let refresh_blocks = values::bounded(
+        ctx,
+        &mut fields,
+        "refresh_blocks",
+        1..=u64::MAX,
+        DEFAULT_REFRESH_BLOCKS,
+    );
+    let on_error = match fields.get("on_error") {
+        None => Some(OnError::default()),
+        Some(n) => {
+            let full = fields.key("on_error");
+            ctx.string(&full, n).and_then(|text| {
+                OnError::from_str(text)
+                    .map_err(|e| ctx.error(&n.origin, full, e.to_string()))
+                    .ok()
+            })
+        }
+    };
     fields.finish(ctx);
     let config = (|| {
         Some(ChainConfig {
@@ -162,6 +184,8 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
             max_block_range: max_block_range?,
             fetch_concurrency: fetch_concurrency?,
             batch_events: batch_events?,
+            refresh_blocks: refresh_blocks?,
+            on_error: on_error?,
         })
     })();
     ChainSlot {

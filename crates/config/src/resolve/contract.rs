@@ -8,7 +8,7 @@ use alloy::json_abi::{Event, JsonAbi};
 use alloy::primitives::Address;
 
 use super::chain::ChainSlot;
-use super::{abi, events, roles, values};
+use super::{abi, asset, events, roles, values};
 use crate::address::parse_address;
 use crate::model::ContractKind;
 use crate::read::{Ctx, Fields};
@@ -30,6 +30,10 @@ pub(super) struct Partial<'a> {
     pub abi: Option<JsonAbi>,
     pub events: Option<Vec<Event>>,
     pub roles: BTreeMap<String, Event>,
+    /// Per bound role, the event input position of each role parameter.
+    pub role_args: BTreeMap<String, Vec<usize>>,
+    pub asset: Option<Option<Address>>,
+    pub stable: Option<bool>,
 }
 
 /// `address` or `factory`, as read.
@@ -65,6 +69,9 @@ pub(super) fn read<'a>(
         abi: None,
         events: None,
         roles: BTreeMap::new(),
+        role_args: BTreeMap::new(),
+        asset: None,
+        stable: None,
     };
     let Some(mut fields) = ctx.table(&key, node, schema::CONTRACT) else {
         return partial;
@@ -83,6 +90,8 @@ pub(super) fn read<'a>(
             .ok()
     });
     partial.addresses = addresses(ctx, &mut fields);
+    partial.asset = asset::asset(ctx, &mut fields, partial.kind);
+    partial.stable = asset::stable(ctx, &mut fields, partial.kind);
     partial.start_block = match fields.get("start_block") {
         None => Some(0),
         Some(n) => ctx.uint(&fields.key("start_block"), n),
@@ -114,6 +123,7 @@ pub(super) fn read<'a>(
             if let Some(bound) = bound {
                 partial.events = Some(bound.events);
                 partial.roles = bound.roles;
+                partial.role_args = bound.role_args;
             }
             partial.abi = match loaded {
                 Some(loaded) => Some(loaded.abi),

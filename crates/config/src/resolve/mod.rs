@@ -2,10 +2,12 @@
 //! problem on the way.
 
 mod abi;
+mod asset;
 mod chain;
 mod contract;
 mod events;
 mod factory;
+mod role_args;
 mod roles;
 mod sections;
 mod values;
@@ -130,6 +132,9 @@ fn build_contracts(
                 abi: partial.abi.clone()?,
                 events: partial.events.clone()?,
                 roles: partial.roles.clone(),
+                role_args: partial.role_args.clone(),
+                asset: partial.asset?,
+                stable: partial.stable?,
                 fingerprint: fingerprint?,
             })
         })
@@ -152,5 +157,8 @@ fn fingerprint_of(partial: &Partial<'_>, parent: Option<&str>) -> Option<String>
         start_block: partial.start_block?,
         events: partial.events.as_deref()?,
         roles: &partial.roles,
+        role_args: &partial.role_args,
+        asset: partial.asset?,
+        stable: partial.stable?,
     }))
 }

@@ -174,6 +174,30 @@ pub fn role(kind: ContractKind, name: &str) -> Option<&'static Role> {
     roles(kind).iter().find(|r| r.name == name)
 }
 
+/// What a contract's `asset` names for `kind`, or `None` when the kind takes
+/// no `asset`.
+pub fn asset_meaning(kind: ContractKind) -> Option<&'static str> {
+    match kind {
+        ContractKind::PriceFeed => Some("the token whose USD price the feed gives"),
+        ContractKind::CdpVault => Some("the debt stablecoin"),
+        ContractKind::VoteEscrow => Some("the locked token"),
+        ContractKind::Savings | ContractKind::StabilityPool => Some("the deposit token"),
+        ContractKind::Rewards | ContractKind::Gauge => Some("the reward token"),
+        ContractKind::Erc4626 => Some("the underlying asset"),
+        ContractKind::Events
+        | ContractKind::Erc20
+        | ContractKind::Erc721
+        | ContractKind::UniswapV2Factory
+        | ContractKind::UniswapV2Pair => None,
+    }
+}
+
+/// Whether a contract of `kind` must give `asset` (a price feed is useless
+/// without knowing what it prices).
+pub fn asset_required(kind: ContractKind) -> bool {
+    kind == ContractKind::PriceFeed
+}
+
 /// The built-in ABI of `kind`: every role's default event.
 pub fn template_abi(kind: ContractKind) -> JsonAbi {
     let mut abi = JsonAbi::new();
@@ -198,7 +222,18 @@ mod tests {
             for role in roles(kind) {
                 let event = Event::parse(role.signature).expect(role.signature);
                 assert_eq!(event.name, role.name, "{kind}");
+                // Overrides are matched to role parameters by name: names must be unique.
+                let mut names: Vec<&str> = event.inputs.iter().map(|p| p.name.as_str()).collect();
+                names.retain(|n| !n.is_empty());
+                let count = names.len();
+                names.sort_unstable();
+                names.dedup();
+                assert_eq!(names.len(), count, "{kind} {}", role.name);
             }
+            assert!(
+                !asset_required(kind) || asset_meaning(kind).is_some(),
+                "{kind}"
+            );
         }
     }
 

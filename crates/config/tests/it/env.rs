@@ -1,5 +1,7 @@
 //! Environment overrides: `TRIBUTARY_<SECTION>__<KEY>`.
 
+use tributary_config::{OnError, parse_address};
+
 use crate::support::{ADDR_A, ADDR_B, CHAIN, Project};
 
 fn base() -> String {
@@ -167,4 +169,79 @@ fn bad_overridden_values_name_the_variable_instead_of_a_line() {
         Some("TRIBUTARY_CHAIN__BSC__CHAIN_ID")
     );
     assert!(id.message.contains("found a string"), "{id}");
+}
+
+#[test]
+fn defi_keys_are_overridden() {
+    let project = Project::new();
+    let toml = format!(
+        "{}[[contract]]\nname = \"Vault\"\nchain = \"bsc\"\nkind = \"cdp_vault\"\naddress = \"{ADDR_B}\"\n",
+        base()
+    );
+    let supply = "{ event = \"event Supply(uint256 amount, address indexed who, address indexed asset)\", \
+                  args = [\"who\", \"asset\", \"amount\"] }";
+    let config = project
+        .load_env(
+            &toml,
+            &[
+                ("TRIBUTARY_CHAIN__BSC__REFRESH_BLOCKS", "25"),
+                ("TRIBUTARY_CHAIN__0__ON_ERROR", "halt"),
+                ("TRIBUTARY_CONTRACT__USDC_TOKEN__STABLE", "true"),
+                ("TRIBUTARY_CONTRACT__VAULT__ASSET", ADDR_A),
+                ("TRIBUTARY_CONTRACT__VAULT__EVENTS__DEPOSIT", supply),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.chains[0].refresh_blocks, 25);
+    assert_eq!(config.chains[0].on_error, OnError::Halt);
+    assert!(config.contracts[0].stable);
+    let vault = &config.contracts[1];
+    assert_eq!(vault.asset, parse_address(ADDR_A).ok());
+    assert_eq!(vault.roles["Deposit"].name, "Supply");
+    assert_eq!(vault.role_args["Deposit"], [1, 2, 0]);
+}
+
+#[test]
+fn bad_overrides_of_defi_keys_name_the_variable() {
+    let project = Project::new();
+    let errors = project
+        .load_env(
+            &base(),
+            &[
+                ("TRIBUTARY_CHAIN__BSC__REFRESH_BLOCKS", "0"),
+                ("TRIBUTARY_CHAIN__BSC__ON_ERROR", "panic"),
+                ("TRIBUTARY_CONTRACT__0__ASSET", ADDR_B),
+                ("TRIBUTARY_CONTRACT__0__STABLE", "yes"),
+            ],
+        )
+        .expect_err("bad values");
+    assert_eq!(errors.0.len(), 4, "{errors}");
+    let check = |key: &str, var: &str, message: &str| {
+        let e = errors
+            .for_key(key)
+            .unwrap_or_else(|| panic!("no error for {key}: {errors}"));
+        assert_eq!(e.source_env.as_deref(), Some(var), "{e}");
+        assert_eq!(e.line, None, "{e}");
+        assert!(e.message.contains(message), "{e}");
+    };
+    check(
+        "chain[0].refresh_blocks",
+        "TRIBUTARY_CHAIN__BSC__REFRESH_BLOCKS",
+        "must be at least 1, found 0",
+    );
+    check(
+        "chain[0].on_error",
+        "TRIBUTARY_CHAIN__BSC__ON_ERROR",
+        "unknown on_error \"panic\"",
+    );
+    check(
+        "contract[0].asset",
+        "TRIBUTARY_CONTRACT__0__ASSET",
+        "asset is not used by kind \"erc20\"",
+    );
+    check(
+        "contract[0].stable",
+        "TRIBUTARY_CONTRACT__0__STABLE",
+        "expected a boolean, found a string",
+    );
 }

@@ -47,3 +47,36 @@ fn fingerprint_changes_with_a_role_override() {
     let (token3, _) = fingerprints(&config("Token", 0, same_as_default));
     assert_eq!(token, token3);
 }
+
+#[test]
+fn fingerprint_changes_with_stable_only_when_set() {
+    let (token, pairs) = fingerprints(&config("Token", 0, ""));
+    let (stable, stable_pairs) = fingerprints(&config("Token", 0, "stable = true"));
+    assert_ne!(token, stable);
+    assert_ne!(
+        pairs, stable_pairs,
+        "a factory's change flows to its children"
+    );
+    assert_eq!(
+        fingerprints(&config("Token", 0, "stable = false")),
+        (token, pairs)
+    );
+}
+
+#[test]
+fn fingerprint_changes_with_the_asset() {
+    let vault = |asset: &str| {
+        let toml = format!(
+            "{CHAIN}[[contract]]\nname = \"V\"\nchain = \"bsc\"\nkind = \"savings\"\naddress = \"{ADDR_A}\"\n{asset}\n"
+        );
+        let config = Project::new().load(&toml).unwrap_or_else(|e| panic!("{e}"));
+        config.contracts[0].fingerprint.clone()
+    };
+    let none = vault("");
+    let one = vault("asset = \"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512\"");
+    let same = vault("asset = \"0xe7f1725e7734ce288f8367e1bb143e90bb3f0512\"");
+    let other = vault("asset = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"");
+    assert_ne!(none, one);
+    assert_eq!(one, same, "the spelling of an address does not matter");
+    assert_ne!(one, other);
+}

@@ -93,14 +93,16 @@ fn an_unparsable_signature_is_rejected() {
 #[test]
 fn an_incompatible_override_is_rejected() {
     let toml = erc20(
-        "[contract.events]\nTransfer = \"event Transfer(address indexed from, uint256 value, address indexed to)\"",
+        "[contract.events]\nTransfer = \"event Transfer(address indexed src, uint256 wad, address indexed dst)\"",
     );
     let errors = Project::new().errors(&toml);
     assert_single(
         &errors,
         "contract[0].events.Transfer",
         line_of(&toml, "Transfer ="),
-        "event Transfer(address,uint256,address) does not fit role Transfer of kind \"erc20\": expected parameter types (address,address,uint256) in this order",
+        "event Transfer(address,uint256,address) does not fit role Transfer of kind \"erc20\": \
+         expected parameter types (address,address,uint256) in this order, or parameters named \
+         from, to, value with those types, but no parameter is named \"from\" (parameters: src, wad, dst)",
     );
 }
 
