@@ -134,6 +134,7 @@ pub async fn rebuild_entries(
                 let Ok(values) = decoder.decode(log) else {
                     continue;
                 };
+                let values = entry.role_values(routed.decoder, &values);
                 overlay.begin_block(log.block_number, finalized);
                 if let Err(e) = projection.apply(
                     &EventInput {

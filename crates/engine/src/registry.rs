@@ -1,6 +1,7 @@
 //! Which contract entries a log belongs to, and the addresses factories add
 //! at run time.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use alloy::dyn_abi::DynSolValue;
@@ -26,6 +27,9 @@ pub struct ContractEntry {
     pub decoders: Vec<(EventDecoder, Option<String>)>,
     /// The built-in projection, if the kind has one.
     pub projection: Option<Box<dyn Projection>>,
+    /// Per decoder whose event orders its arguments unlike its role: for
+    /// each role parameter, the index of that argument in the event.
+    pub role_args: Vec<Option<Vec<usize>>>,
     /// Config fingerprint of the projection.
     pub fingerprint: String,
     /// Whether addresses come from a factory.
@@ -60,12 +64,34 @@ pub struct Registry {
     links: Vec<FactoryLink>,
 }
 
+impl ContractEntry {
+    /// Decoded `values` of decoder `decoder` in its role's parameter order
+    /// (what projections read), reordered only when the bound event orders
+    /// them differently.
+    pub fn role_values<'a>(
+        &self,
+        decoder: usize,
+        values: &'a [DynSolValue],
+    ) -> Cow<'a, [DynSolValue]> {
+        match self.role_args.get(decoder).and_then(Option::as_ref) {
+            Some(order) => Cow::Owned(
+                order
+                    .iter()
+                    .filter_map(|at| values.get(*at).cloned())
+                    .collect(),
+            ),
+            None => Cow::Borrowed(values),
+        }
+    }
+}
+
 impl Registry {
     /// Builds the registry of one chain's contract entries.
     pub fn new(contracts: &[&ContractConfig]) -> Result<Self, EngineError> {
         let mut entries = Vec::with_capacity(contracts.len());
         for c in contracts {
             let mut decoders = Vec::new();
+            let mut role_args = Vec::new();
             for event in &c.events {
                 let decoder = EventDecoder::new(event.clone()).map_err(|e| EngineError::Abi {
                     contract: c.name.clone(),
@@ -77,6 +103,12 @@ impl Registry {
                     .iter()
                     .find(|(_, e)| e.selector() == event.selector())
                     .map(|(r, _)| r.clone());
+                let order = role
+                    .as_ref()
+                    .and_then(|r| c.role_args.get(r))
+                    .filter(|o| o.iter().enumerate().any(|(i, at)| i != *at))
+                    .cloned();
+                role_args.push(order);
                 decoders.push((decoder, role));
             }
             let (addresses, discovered) = match &c.addresses {
@@ -89,6 +121,7 @@ impl Registry {
                 start_block: c.start_block,
                 decoders,
                 projection: project::for_kind(c.kind),
+                role_args,
                 fingerprint: c.fingerprint.clone(),
                 discovered,
                 addresses,

@@ -49,7 +49,10 @@ pub async fn indexers(
             store.clone(),
             source,
             notices.clone(),
-            IndexerOptions::default(),
+            IndexerOptions {
+                refresh_blocks: chain.refresh_blocks,
+                ..IndexerOptions::default()
+            },
         )?);
     }
     if let Some(name) = only
