@@ -156,3 +156,36 @@ impl Snapshot {
         Ok(out)
     }
 }
+
+impl Snapshot {
+    /// One page of every state value of `chain_id`, in key order, after `after`.
+    pub async fn state_page(
+        &mut self,
+        chain_id: ChainId,
+        after: Option<StateKey>,
+        limit: u32,
+    ) -> Result<Vec<(StateKey, U256)>, StoreError> {
+        let d = self.dialect;
+        let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
+        q.push(d.u256_select("value"));
+        q.push(" FROM state WHERE chain_id = ")
+            .bind_u64("chain_id", chain_id)?;
+        if let Some(k) = after {
+            q.push(" AND (kind > ")
+                .bind(k.kind.code())
+                .push(" OR (kind = ")
+                .bind(k.kind.code())
+                .push(" AND (scope > ")
+                .bind(k.scope.to_vec())
+                .push(" OR (scope = ")
+                .bind(k.scope.to_vec())
+                .push(" AND subject > ")
+                .bind(k.subject.to_vec())
+                .push("))))");
+        }
+        q.push(" ORDER BY kind, scope, subject LIMIT ")
+            .bind(i64::from(limit));
+        let rows = q.fetch_all(&mut *self.tx).await?;
+        rows.iter().map(|r| key_value_from_row(d, r)).collect()
+    }
+}
