@@ -1,7 +1,8 @@
 // Compiles every .sol file in testing/contracts with the npm `solc` package (standard JSON,
 // optimizer on) and writes testing/artifacts/<ContractName>.json as
 // {"abi": [...], "bytecode": "0x...", "deployedBytecode": "0x..."} — the JSON-artifact shape
-// alloy's `sol!` macro reads. Run from anywhere: `npm run compile-contracts` in the repo root.
+// alloy's `sol!` macro reads. Interfaces and abstract base contracts (no bytecode) get no
+// artifact. Run from anywhere: `npm run compile-contracts` in the repo root.
 import { createRequire } from "node:module";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -62,6 +63,9 @@ mkdirSync(artifactsDir, { recursive: true });
 const written = new Set();
 for (const file of files) {
   for (const [name, contract] of Object.entries(output.contracts?.[file] ?? {})) {
+    if (contract.evm.bytecode.object === "") {
+      continue; // an interface or abstract base: nothing to deploy, its ABI is in its users'
+    }
     if (written.has(name)) {
       console.error(`two contracts are named ${name}; artifact names must be unique`);
       process.exit(1);

@@ -32,3 +32,110 @@ alloy::sol!(
     TestPair,
     "../artifacts/TestPair.json"
 );
+
+// The demo DeFi protocol (`testing/contracts/Demo*.sol` and friends); see `crate::protocol`.
+
+alloy::sol!(
+    /// Uniswap V2's factory for [`DemoPair`]s (`testing/contracts/DemoFactory.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    DemoFactory,
+    "../artifacts/DemoFactory.json"
+);
+
+alloy::sol!(
+    /// Uniswap V2's pair in Solidity 0.8 (`testing/contracts/DemoPair.sol`): V2's math and
+    /// events, MINIMUM_LIQUIDITY locked at 0x…dEaD.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    DemoPair,
+    "../artifacts/DemoPair.json"
+);
+
+alloy::sol!(
+    /// The tiny router over [`DemoPair`]s (`testing/contracts/DemoRouter.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    DemoRouter,
+    "../artifacts/DemoRouter.json"
+);
+
+alloy::sol!(
+    /// The Chainlink-like 8-decimal price feed anyone may set (`testing/contracts/PriceFeed.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    PriceFeed,
+    "../artifacts/PriceFeed.json"
+);
+
+alloy::sol!(
+    /// The demo stablecoin (`testing/contracts/USDP.sol`): a [`TestToken`] the vault burns.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    USDP,
+    "../artifacts/USDP.json"
+);
+
+alloy::sol!(
+    /// The multi-collateral CDP minting [`USDP`] (`testing/contracts/USDPVault.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    USDPVault,
+    "../artifacts/USDPVault.json"
+);
+
+alloy::sol!(
+    /// The ERC-721 vote-escrow of GOV, "veGOV" (`testing/contracts/VotingEscrow.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    VotingEscrow,
+    "../artifacts/VotingEscrow.json"
+);
+
+alloy::sol!(
+    /// USDP savings with simple per-second interest (`testing/contracts/SavingRate.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    SavingRate,
+    "../artifacts/SavingRate.json"
+);
+
+alloy::sol!(
+    /// Plain USDP deposits (`testing/contracts/StabilityPool.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    StabilityPool,
+    "../artifacts/StabilityPool.json"
+);
+
+alloy::sol!(
+    /// Gauge votes with Curve's `VoteForGauge` event (`testing/contracts/GaugeController.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    GaugeController,
+    "../artifacts/GaugeController.json"
+);
+
+alloy::sol!(
+    /// Per-user GOV reward streams (`testing/contracts/RewardDistributor.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    RewardDistributor,
+    "../artifacts/RewardDistributor.json"
+);
+
+alloy::sol!(
+    /// The ERC-4626 vault over USDP (`testing/contracts/DemoVault4626.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    DemoVault4626,
+    "../artifacts/DemoVault4626.json"
+);
+
+alloy::sol!(
+    /// A plain ERC-721 with an open `mint` (`testing/contracts/DemoNFT.sol`).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    DemoNFT,
+    "../artifacts/DemoNFT.json"
+);

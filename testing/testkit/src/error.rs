@@ -160,6 +160,14 @@ pub enum TestkitError {
         /// Why it is invalid.
         reason: String,
     },
+    /// A compiled-contract artifact (JSON with a `bytecode` field) could not be read.
+    #[error("contract artifact {path}: {reason}")]
+    Artifact {
+        /// The artifact file.
+        path: PathBuf,
+        /// What went wrong (missing file, bad JSON, no bytecode).
+        reason: String,
+    },
     /// A temporary directory could not be created.
     #[error("could not create a temporary directory for a SQLite test database: {source}")]
     TempDir {

@@ -8,6 +8,10 @@
 //!   [`TestFactory`](contracts::TestFactory) and its child [`TestPair`](contracts::TestPair)).
 //! - [`TestChain::transfer_workload`] generates up to millions of `Transfer` events,
 //!   deterministically for a seed, and reports the balances the chain must end up with.
+//! - [`Protocol`] deploys the demo DeFi protocol (`testing/contracts`: AMM, CDP vault,
+//!   vote-escrow, savings, stability pool, gauges, rewards, ERC-4626, NFT), acts as any user,
+//!   reads its views, and runs a seeded multi-user workload ([`Protocol::run_workload`]).
+//! - [`uniswap`] deploys and drives the canonical Uniswap V2 core from its npm bytecode.
 //! - [`TestDb`] creates an empty SQLite or PostgreSQL database and removes it on drop.
 //!
 //! anvil is found by [`anvil_path`]: `TRIBUTARY_ANVIL`, then the copy `npm ci` installs in the
@@ -20,7 +24,10 @@ mod chain;
 pub mod contracts;
 mod db;
 mod error;
+pub mod protocol;
+pub mod proxy;
 mod tokens;
+pub mod uniswap;
 pub mod verify;
 mod workload;
 
@@ -28,4 +35,5 @@ pub use anvil::{ANVIL_ENV, anvil_path, bundled_anvil_path};
 pub use chain::{Mined, ReorgTx, TestChain};
 pub use db::{Backend, DEFAULT_PG_URL, PG_ENV, TestDb, postgres_admin_url};
 pub use error::TestkitError;
+pub use protocol::{Action, Protocol, ProtocolWorkload, WorkloadRun};
 pub use workload::{WorkloadSpec, WorkloadSummary};

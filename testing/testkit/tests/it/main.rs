@@ -3,7 +3,10 @@
 mod chain;
 mod db;
 mod factory;
+mod protocol;
+mod protocol_workload;
 mod reorg;
+mod uniswap;
 mod workload;
 
 /// The error type every test returns, so `?` works on any failure.
