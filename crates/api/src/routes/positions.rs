@@ -1,13 +1,296 @@
-//! DeFi position routes: portfolio, NFTs, history and pools.
+//! DeFi position routes: the portfolio of an account and the state of a pool.
 //!
 //! Kept behind one [`router`] so the rest of the API does not change as the
-//! position endpoints grow.
+//! position endpoints grow. Every answer is read in one snapshot and names
+//! the block it reflects.
 
-use axum::Router;
+use alloy_primitives::Address;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tributary_portfolio::{PoolState, Portfolio};
+use tributary_types::ChainId;
 
+use crate::cursor;
+use crate::error::ApiError;
+use crate::model::{BlockAt, BlockJson, checksum};
+use crate::params::{AddressPath, BalancesParams, HistoryParams, NftsParams, Query};
+use crate::positions::{BUCKET_SECONDS, Loader, PositionKind, addresses};
+use tributary_store::history::Series;
+use crate::routes::{block_at, split_page};
 use crate::state::AppState;
 
 /// Every position route.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1/accounts/{address}/portfolio", get(portfolio))
+        .route("/v1/pools/{address}", get(pool))
+        .route("/v1/accounts/{address}/nfts", get(nfts))
+        .route("/v1/accounts/{address}/history", get(account_history))
+        .route("/v1/pools/{address}/history", get(pool_history))
+}
+
+/// `GET /v1/accounts/{address}/portfolio`.
+#[derive(Debug, Serialize)]
+pub struct PortfolioAnswer {
+    /// The account, EIP-55.
+    pub address: String,
+    /// The block the answer reflects.
+    pub block: Option<BlockJson>,
+    /// Positions, totals and alerts.
+    #[serde(flatten)]
+    pub portfolio: Portfolio,
+}
+
+/// `GET /v1/pools/{address}`.
+#[derive(Debug, Serialize)]
+pub struct PoolAnswer {
+    /// The block the answer reflects.
+    pub block: Option<BlockJson>,
+    /// Reserves, supply, TVL and APR.
+    #[serde(flatten)]
+    pub pool: PoolState,
+}
+
+/// Every position the account holds on one chain, valued, with totals and
+/// risk alerts. `?chain=` picks the chain; by default the first configured
+/// chain with position contracts.
+pub(crate) async fn portfolio(
+    State(state): State<AppState>,
+    AddressPath(account): AddressPath,
+    Query(p): Query<BalancesParams>,
+) -> Result<Json<PortfolioAnswer>, ApiError> {
+    let chain_id = positions_chain(&state, p.chain.as_deref())?;
+    load_portfolio(&state, chain_id, account).await.map(Json)
+}
+
+/// The portfolio answer of `account` on `chain_id`, read in one snapshot.
+pub async fn load_portfolio(
+    state: &AppState,
+    chain_id: ChainId,
+    account: Address,
+) -> Result<PortfolioAnswer, ApiError> {
+    let mut snap = state.store().snapshot().await?;
+    let block = snap.indexed_block(chain_id).await?;
+    let timestamp = block.map_or(0, |b| b.timestamp);
+    let positions = Loader::new(
+        &mut snap,
+        state.store(),
+        &state.config().positions,
+        chain_id,
+    )
+    .await?
+    .account(account, timestamp)
+    .await?;
+    snap.finish().await?;
+    Ok(PortfolioAnswer {
+        address: checksum(&account),
+        block: block.map(BlockJson::from),
+        portfolio: tributary_portfolio::value(&positions),
+    })
+}
+
+/// A pair's reserves, LP supply, TVL and APR from its gauge's emissions.
+pub(crate) async fn pool(
+    State(state): State<AppState>,
+    AddressPath(pair): AddressPath,
+    Query(p): Query<BalancesParams>,
+) -> Result<Json<PoolAnswer>, ApiError> {
+    let chain_id = positions_chain(&state, p.chain.as_deref())?;
+    let mut snap = state.store().snapshot().await?;
+    let block = snap.indexed_block(chain_id).await?;
+    let timestamp = block.map_or(0, |b| b.timestamp);
+    let input = Loader::new(
+        &mut snap,
+        state.store(),
+        &state.config().positions,
+        chain_id,
+    )
+    .await?
+    .pool(pair)
+    .await?;
+    snap.finish().await?;
+    let Some(input) = input else {
+        return Err(ApiError::UnknownToken {
+            token: checksum(&pair),
+            chain_id: Some(chain_id),
+        });
+    };
+    Ok(Json(PoolAnswer {
+        block: block.map(BlockJson::from),
+        pool: tributary_portfolio::pool(&input, timestamp),
+    }))
+}
+
+/// The chain `?chain=` names, or the first with position contracts.
+fn positions_chain(state: &AppState, chain: Option<&str>) -> Result<ChainId, ApiError> {
+    if let Some(c) = chain {
+        return Ok(state.resolve_chain(c)?.chain_id);
+    }
+    let chains = &state.config().chains;
+    chains
+        .iter()
+        .find(|c| state.config().positions.has_positions(c.chain_id))
+        .or_else(|| chains.first())
+        .map(|c| c.chain_id)
+        .ok_or_else(|| state.resolve_chain("").unwrap_err())
+}
+
+/// `GET /v1/accounts/{address}/nfts`.
+#[derive(Debug, Serialize)]
+pub struct NftsPage {
+    /// NFTs by (chain, collection, token id).
+    pub items: Vec<NftItem>,
+    /// Cursor of the next page, or null on the last one.
+    pub next: Option<String>,
+    /// The block(s) the page reflects.
+    #[serde(flatten)]
+    pub at: BlockAt,
+}
+
+/// One NFT.
+#[derive(Debug, Serialize)]
+pub struct NftItem {
+    /// Chain id.
+    pub chain_id: ChainId,
+    /// Collection, EIP-55.
+    pub collection: String,
+    /// Token id, decimal string.
+    pub token_id: String,
+}
+
+/// Every NFT the account owns in the tracked `erc721` and `vote_escrow`
+/// collections (or in `?collection=` only), paged.
+pub(crate) async fn nfts(
+    State(state): State<AppState>,
+    AddressPath(owner): AddressPath,
+    Query(p): Query<NftsParams>,
+) -> Result<Json<NftsPage>, ApiError> {
+    let catalog = &state.config().positions;
+    let mut collections = Vec::new();
+    for e in catalog.entries.iter().filter(|e| {
+        matches!(e.kind, PositionKind::Erc721 | PositionKind::VoteEscrow)
+            && state.is_configured(e.chain_id)
+    }) {
+        for a in addresses(state.store(), e.chain_id, e).await? {
+            if p.collection.is_none_or(|c| c == a) {
+                collections.push((e.chain_id, a));
+            }
+        }
+    }
+    if let Some(c) = p.collection
+        && collections.is_empty()
+    {
+        return Err(ApiError::UnknownToken {
+            token: checksum(&c),
+            chain_id: None,
+        });
+    }
+    let after = p.after.map(|(chain_id, collection, token_id)| {
+        tributary_store::positions::NftRow {
+            chain_id,
+            collection,
+            token_id,
+        }
+    });
+    let chain = match collections.as_slice() {
+        [(only, _)] => Some(*only),
+        _ => None,
+    };
+    let mut snap = state.store().snapshot().await?;
+    let mut rows = snap.nfts(owner, &collections, after, p.limit + 1).await?;
+    let at = block_at(&mut snap, &state, chain).await?;
+    snap.finish().await?;
+    let next = split_page(&mut rows, p.limit)
+        .map(|last| cursor::encode_nfts(last.chain_id, last.collection, last.token_id));
+    Ok(Json(NftsPage {
+        items: rows
+            .into_iter()
+            .map(|r| NftItem {
+                chain_id: r.chain_id,
+                collection: checksum(&r.collection),
+                token_id: r.token_id.to_string(),
+            })
+            .collect(),
+        next,
+        at,
+    }))
+}
+
+/// `GET /v1/accounts/{address}/history` and `GET /v1/pools/{address}/history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryAnswer {
+    /// The account or pool, EIP-55.
+    pub address: String,
+    /// The window asked for.
+    pub timeframe: &'static str,
+    /// Hourly points, oldest first: `timestamp` (start of the hour),
+    /// `block_number` (the block valued) and the values.
+    pub points: Vec<serde_json::Value>,
+    /// The block the answer reflects.
+    pub block: Option<BlockJson>,
+}
+
+/// Net worth, LP value, collateral, debt and health factor of an account,
+/// hour by hour.
+pub(crate) async fn account_history(
+    State(state): State<AppState>,
+    AddressPath(account): AddressPath,
+    Query(p): Query<HistoryParams>,
+) -> Result<Json<HistoryAnswer>, ApiError> {
+    history(&state, account, p, Series::Account).await.map(Json)
+}
+
+/// TVL and APR of a pool, hour by hour.
+pub(crate) async fn pool_history(
+    State(state): State<AppState>,
+    AddressPath(pool): AddressPath,
+    Query(p): Query<HistoryParams>,
+) -> Result<Json<HistoryAnswer>, ApiError> {
+    history(&state, pool, p, Series::Pool).await.map(Json)
+}
+
+async fn history(
+    state: &AppState,
+    subject: Address,
+    p: HistoryParams,
+    series: Series,
+) -> Result<HistoryAnswer, ApiError> {
+    let chain_id = positions_chain(state, p.chain.as_deref())?;
+    let mut snap = state.store().snapshot().await?;
+    let block = snap.indexed_block(chain_id).await?;
+    snap.finish().await?;
+    let (window, name) = p.timeframe;
+    let now = block.map_or(0, |b| b.timestamp);
+    let since = now.saturating_sub(window);
+    let since = since - since % BUCKET_SECONDS;
+    let rows = state
+        .store()
+        .history(chain_id, series, subject, since)
+        .await?;
+    // Points of blocks above the answered block (committed after it was read) are left out.
+    let upto = block.map_or(0, |b| b.number);
+    let points = rows
+        .into_iter()
+        .filter(|r| r.block_number <= upto)
+        .map(|r| {
+            let mut point = serde_json::json!({
+                "timestamp": r.bucket,
+                "block_number": r.block_number,
+            });
+            if let (Some(obj), Ok(serde_json::Value::Object(data))) =
+                (point.as_object_mut(), serde_json::from_str(&r.data))
+            {
+                obj.extend(data);
+            }
+            point
+        })
+        .collect();
+    Ok(HistoryAnswer {
+        address: checksum(&subject),
+        timeframe: name,
+        points,
+        block: block.map(BlockJson::from),
+    })
 }

@@ -1,0 +1,434 @@
+//! Reads one account's (or one pool's) positions from a snapshot into the
+//! exact inputs `tributary-portfolio` values. Every number comes from the
+//! same snapshot, so a portfolio never mixes two blocks.
+
+use std::collections::HashMap;
+
+use alloy_primitives::{Address, U256};
+use tributary_portfolio::{
+    AccountPositions, CollateralInput, LockInput, LpInput, PoolInput, Price, RewardsInput,
+    SavingsInput, ShareInput, StabilityInput, TokenInfo, VaultInput,
+};
+use tributary_store::{Snapshot, Store, StoreError};
+use tributary_types::{ChainId, StateKey, StateKind};
+
+use super::catalog::{Catalog, CatalogEntry, PRICE_DECIMALS, PositionKind};
+
+/// Decimals assumed for a token the indexer does not track.
+const DEFAULT_DECIMALS: u8 = 18;
+
+/// Most veNFTs of one account read for a portfolio.
+const MAX_LOCKS: u32 = 1000;
+
+/// Reads positions of one chain within one snapshot.
+pub struct Loader<'a> {
+    snap: &'a mut Snapshot,
+    store: &'a Store,
+    catalog: &'a Catalog,
+    chain_id: ChainId,
+    decimals: HashMap<Address, u8>,
+    tokens: HashMap<Address, TokenInfo>,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader over `snap` for `chain_id`.
+    pub async fn new(
+        snap: &'a mut Snapshot,
+        store: &'a Store,
+        catalog: &'a Catalog,
+        chain_id: ChainId,
+    ) -> Result<Self, StoreError> {
+        let decimals = snap
+            .tokens(Some(chain_id), None)
+            .await?
+            .into_iter()
+            .filter_map(|t| Some((t.address, t.decimals?)))
+            .collect();
+        Ok(Self {
+            snap,
+            store,
+            catalog,
+            chain_id,
+            decimals,
+            tokens: HashMap::new(),
+        })
+    }
+
+    /// One state value.
+    async fn value(&mut self, key: StateKey) -> Result<U256, StoreError> {
+        let values = self.snap.state_values(self.chain_id, &[key]).await?;
+        Ok(values.get(&key).copied().unwrap_or_default())
+    }
+
+    /// Decimals and USD price of `token`: 1 USD for a configured stablecoin,
+    /// else the latest answer of a feed configured with `asset = token`.
+    pub async fn token(&mut self, token: Address) -> Result<TokenInfo, StoreError> {
+        if let Some(t) = self.tokens.get(&token) {
+            return Ok(t.clone());
+        }
+        let decimals = self
+            .decimals
+            .get(&token)
+            .copied()
+            .unwrap_or(DEFAULT_DECIMALS);
+        let price = if self.catalog.is_stable(self.chain_id, token) {
+            Some(Price {
+                answer: Catalog::peg(),
+                decimals: PRICE_DECIMALS,
+            })
+        } else {
+            let mut found = None;
+            for feed in self.catalog.feeds_of(self.chain_id, token) {
+                let answer = self.value(StateKey::global(StateKind::Price, feed)).await?;
+                if !answer.is_zero() {
+                    found = Some(Price {
+                        answer,
+                        decimals: PRICE_DECIMALS,
+                    });
+                    break;
+                }
+            }
+            found
+        };
+        let info = TokenInfo {
+            address: token,
+            decimals,
+            price,
+        };
+        self.tokens.insert(token, info.clone());
+        Ok(info)
+    }
+
+    /// The token an entry holds (`asset`), or an unpriced placeholder.
+    async fn asset(&mut self, entry: &CatalogEntry) -> Result<TokenInfo, StoreError> {
+        match entry.asset {
+            Some(a) => self.token(a).await,
+            None => Ok(TokenInfo {
+                address: Address::ZERO,
+                decimals: DEFAULT_DECIMALS,
+                price: None,
+            }),
+        }
+    }
+
+    /// Every position of `account`, valued at block time `timestamp`.
+    pub async fn account(
+        &mut self,
+        account: Address,
+        timestamp: u64,
+    ) -> Result<AccountPositions, StoreError> {
+        let mine: HashMap<(StateKind, Address), U256> = self
+            .snap
+            .account_state(account, Some(self.chain_id))
+            .await?
+            .into_iter()
+            .map(|(_, k, v)| ((k.kind, k.scope), v))
+            .collect();
+        let get = |kind, scope| mine.get(&(kind, scope)).copied().unwrap_or_default();
+        let mut p = AccountPositions {
+            timestamp,
+            lp: Vec::new(),
+            vaults: Vec::new(),
+            locks: Vec::new(),
+            savings: Vec::new(),
+            stability: Vec::new(),
+            erc4626: Vec::new(),
+            rewards: Vec::new(),
+        };
+        for (_, pair) in all_of(self.store, self.catalog, self.chain_id, PositionKind::Pair).await?
+        {
+            let lp_balance = get(StateKind::Balance, pair);
+            if lp_balance.is_zero() {
+                continue;
+            }
+            if let Some(pool) = self.pool(pair).await? {
+                p.lp.push(LpInput {
+                    pair,
+                    apr: tributary_portfolio::pool_apr(&pool),
+                    token0: pool.token0,
+                    token1: pool.token1,
+                    lp_balance,
+                    total_supply: pool.total_supply,
+                    reserve0: pool.reserve0,
+                    reserve1: pool.reserve1,
+                    pending_rewards: U256::ZERO,
+                });
+            }
+        }
+        for (_, vault) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::CdpVault,
+        )
+        .await?
+        {
+            if let Some(v) = self
+                .vault(vault, account, get(StateKind::VaultDebt, vault))
+                .await?
+            {
+                p.vaults.push(v);
+            }
+        }
+        for (entry, escrow) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::VoteEscrow,
+        )
+        .await?
+        {
+            let token = self.asset(&entry).await?;
+            let ids = self
+                .snap
+                .nfts(account, &[(self.chain_id, escrow)], None, MAX_LOCKS)
+                .await?;
+            for nft in ids {
+                let amount = self
+                    .value(StateKey::id(StateKind::LockAmount, escrow, nft.token_id))
+                    .await?;
+                let end = self
+                    .value(StateKey::id(StateKind::LockEnd, escrow, nft.token_id))
+                    .await?;
+                if amount.is_zero() {
+                    continue;
+                }
+                p.locks.push(LockInput {
+                    escrow,
+                    token_id: nft.token_id,
+                    amount,
+                    lock_end: u64::try_from(end).unwrap_or(u64::MAX),
+                    token: token.clone(),
+                });
+            }
+        }
+        for (entry, s) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::Savings,
+        )
+        .await?
+        {
+            let principal = get(StateKind::SavingsPrincipal, s);
+            let accrued_interest = get(StateKind::SavingsInterest, s);
+            if principal.is_zero() && accrued_interest.is_zero() {
+                continue;
+            }
+            let token = self.asset(&entry).await?;
+            p.savings.push(SavingsInput {
+                contract: s,
+                principal,
+                accrued_interest,
+                token,
+            });
+        }
+        for (entry, sp) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::StabilityPool,
+        )
+        .await?
+        {
+            let deposit = get(StateKind::StabilityDeposit, sp);
+            if deposit.is_zero() {
+                continue;
+            }
+            let token = self.asset(&entry).await?;
+            p.stability.push(StabilityInput {
+                contract: sp,
+                deposit,
+                token,
+            });
+        }
+        for (entry, v) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::Erc4626,
+        )
+        .await?
+        {
+            let shares = get(StateKind::Balance, v);
+            if shares.is_zero() {
+                continue;
+            }
+            let total_supply = self.value(StateKey::supply(v)).await?;
+            let total_assets = self
+                .value(StateKey::global(StateKind::TotalAssets, v))
+                .await?;
+            let decimals = self.decimals.get(&v).copied().unwrap_or(DEFAULT_DECIMALS);
+            let asset = self.asset(&entry).await?;
+            p.erc4626.push(ShareInput {
+                vault: v,
+                shares,
+                total_supply,
+                total_assets,
+                decimals,
+                asset,
+            });
+        }
+        for (entry, r) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            PositionKind::Rewards,
+        )
+        .await?
+        {
+            let pending = get(StateKind::PendingRewards, r);
+            if pending.is_zero() {
+                continue;
+            }
+            let token = self.asset(&entry).await?;
+            p.rewards.push(RewardsInput {
+                contract: r,
+                pending,
+                token,
+            });
+        }
+        Ok(p)
+    }
+
+    /// One account's position in a CDP vault (`None` when it has none).
+    async fn vault(
+        &mut self,
+        vault: Address,
+        account: Address,
+        debt: U256,
+    ) -> Result<Option<VaultInput>, StoreError> {
+        let collaterals: Vec<Address> = self
+            .snap
+            .scope_state(self.chain_id, StateKind::VaultCollateralToken, vault)
+            .await?
+            .into_iter()
+            .map(|(subject, _)| Address::from_word(subject))
+            .collect();
+        let mut keys = Vec::with_capacity(collaterals.len() * 2);
+        for c in &collaterals {
+            keys.push(StateKey::paired(
+                StateKind::VaultCollateral,
+                vault,
+                *c,
+                account,
+            ));
+            keys.push(StateKey::account(StateKind::VaultThreshold, vault, *c));
+        }
+        let values = self.snap.state_values(self.chain_id, &keys).await?;
+        let mut rows = Vec::new();
+        for c in collaterals {
+            let amount = values
+                .get(&StateKey::paired(
+                    StateKind::VaultCollateral,
+                    vault,
+                    c,
+                    account,
+                ))
+                .copied()
+                .unwrap_or_default();
+            if amount.is_zero() {
+                continue;
+            }
+            let lt = values
+                .get(&StateKey::account(StateKind::VaultThreshold, vault, c))
+                .copied()
+                .unwrap_or_default();
+            rows.push(CollateralInput {
+                token: self.token(c).await?,
+                amount,
+                lt_bps: u32::try_from(lt).unwrap_or(u32::MAX),
+            });
+        }
+        if rows.is_empty() && debt.is_zero() {
+            return Ok(None);
+        }
+        Ok(Some(VaultInput {
+            vault,
+            debt,
+            collaterals: rows,
+        }))
+    }
+
+    /// A pair's state with its gauge's emissions (`None` before its tokens are known).
+    pub async fn pool(&mut self, pair: Address) -> Result<Option<PoolInput>, StoreError> {
+        let keys = [
+            StateKey::supply(pair),
+            StateKey::global(StateKind::Reserve0, pair),
+            StateKey::global(StateKind::Reserve1, pair),
+            StateKey::global(StateKind::PairToken0, pair),
+            StateKey::global(StateKind::PairToken1, pair),
+        ];
+        let v = self.snap.state_values(self.chain_id, &keys).await?;
+        let get = |k: &StateKey| v.get(k).copied().unwrap_or_default();
+        let (t0, t1) = (get(&keys[3]), get(&keys[4]));
+        if t0.is_zero() || t1.is_zero() {
+            return Ok(None);
+        }
+        let token0 = self.token(Address::from_word(t0.into())).await?;
+        let token1 = self.token(Address::from_word(t1.into())).await?;
+        let mut pool = PoolInput {
+            pair,
+            token0,
+            token1,
+            reserve0: get(&keys[1]),
+            reserve1: get(&keys[2]),
+            total_supply: get(&keys[0]),
+            gauge_weight: U256::ZERO,
+            total_weight: U256::ZERO,
+            emission_rate: U256::ZERO,
+            reward_token: None,
+        };
+        for (entry, ctrl) in
+            all_of(self.store, self.catalog, self.chain_id, PositionKind::Gauge).await?
+        {
+            let weight = self
+                .value(StateKey::account(StateKind::GaugeWeight, ctrl, pair))
+                .await?;
+            if weight.is_zero() {
+                continue;
+            }
+            pool.gauge_weight = weight;
+            pool.total_weight = self
+                .value(StateKey::global(StateKind::GaugeTotalWeight, ctrl))
+                .await?;
+            pool.emission_rate = self
+                .value(StateKey::global(StateKind::EmissionRate, ctrl))
+                .await?;
+            pool.reward_token = Some(self.asset(&entry).await?);
+            break;
+        }
+        Ok(Some(pool))
+    }
+}
+
+/// Addresses of an entry: fixed, or discovered by its factory.
+pub async fn addresses(
+    store: &Store,
+    chain_id: ChainId,
+    entry: &CatalogEntry,
+) -> Result<Vec<Address>, StoreError> {
+    if entry.discovered {
+        store.discovered(chain_id, &entry.name).await
+    } else {
+        Ok(entry.addresses.clone())
+    }
+}
+
+/// Every address of every entry of `kind` on `chain_id`.
+// Free functions, not methods: a `&Loader` held across an await would make
+// handlers' futures non-`Send` (the snapshot's connection is not `Sync`).
+async fn all_of(
+    store: &Store,
+    catalog: &Catalog,
+    chain_id: ChainId,
+    kind: PositionKind,
+) -> Result<Vec<(CatalogEntry, Address)>, StoreError> {
+    let mut out = Vec::new();
+    for e in catalog.of(chain_id, kind) {
+        for a in addresses(store, chain_id, e).await? {
+            out.push((e.clone(), a));
+        }
+    }
+    Ok(out)
+}
