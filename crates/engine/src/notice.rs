@@ -3,13 +3,15 @@
 
 use std::collections::BTreeSet;
 
-pub use tributary_types::notice::{ChangeNotice, MAX_TOUCHED_ACCOUNTS, Touched};
-use tributary_store::write::Batch;
+use alloy::primitives::Address;
 
-/// What `batch` changes: accounts of per-account state, contracts of any state
-/// or stored event.
-pub(crate) fn touched(batch: &Batch) -> Touched {
-    let mut accounts = BTreeSet::new();
+use tributary_store::write::Batch;
+pub use tributary_types::notice::{ChangeNotice, MAX_TOUCHED_ACCOUNTS, Touched};
+
+/// What `batch` changes: accounts of per-account state (and `extra` accounts
+/// projections noted), contracts of any state or stored event.
+pub(crate) fn touched(batch: &Batch, extra: Vec<Address>) -> Touched {
+    let mut accounts: BTreeSet<Address> = extra.into_iter().filter(|a| !a.is_zero()).collect();
     let mut contracts = BTreeSet::new();
     for w in &batch.state {
         contracts.insert(w.key.scope);
@@ -22,9 +24,12 @@ pub(crate) fn touched(batch: &Batch) -> Touched {
     }
     let all = accounts.len() > MAX_TOUCHED_ACCOUNTS;
     Touched {
-        accounts: if all { Vec::new() } else { accounts.into_iter().collect() },
+        accounts: if all {
+            Vec::new()
+        } else {
+            accounts.into_iter().collect()
+        },
         contracts: contracts.into_iter().collect(),
         all,
     }
 }
-

@@ -16,6 +16,9 @@ pub struct Overlay {
     dirty: HashSet<StateKey>,
     undo: Vec<UndoEntry>,
     undo_seen: HashSet<(u64, StateKey)>,
+    /// Accounts whose answers changed through keys that do not name them
+    /// (a lock changed by token id changes its owner's portfolio).
+    touched: Vec<alloy::primitives::Address>,
     /// Blocks above this record undo entries.
     finalized: u64,
     block: u64,
@@ -76,6 +79,17 @@ impl Overlay {
         self.dirty.insert(key);
     }
 
+    /// Notes that `account`'s answers changed in this batch although no key
+    /// written names it.
+    pub fn touch(&mut self, account: alloy::primitives::Address) {
+        self.touched.push(account);
+    }
+
+    /// Takes the accounts noted by [`Overlay::touch`] since the last call.
+    pub fn take_touched(&mut self) -> Vec<alloy::primitives::Address> {
+        std::mem::take(&mut self.touched)
+    }
+
     /// Takes the batch's changes (final value per key, sorted) and undo entries.
     pub fn take_changes(&mut self) -> (Vec<StateWrite>, Vec<UndoEntry>) {
         let values = &self.values;
@@ -98,6 +112,7 @@ impl Overlay {
         self.values.clear();
         self.dirty.clear();
         self.undo.clear();
+        self.touched.clear();
         self.undo_seen.clear();
     }
 }

@@ -3,7 +3,7 @@
 //! the lock events. Voting power is derived at read time from the block's
 //! timestamp, exactly as the contract's view does.
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use tributary_types::{StateKey, StateKind};
 
 use super::changes::{Changes, write_all};
@@ -35,6 +35,7 @@ impl Projection for VoteEscrow {
                 if let Ok(id) = arg_uint(input, id_at) {
                     out.push(StateKey::id(StateKind::LockAmount, escrow, id));
                     out.push(StateKey::id(StateKind::LockEnd, escrow, id));
+                    out.push(StateKey::id(StateKind::NftOwner, escrow, id));
                 }
             }
             _ => {}
@@ -46,16 +47,28 @@ impl Projection for VoteEscrow {
         let writes = match input.role {
             nft::TRANSFER => nft::transfer(input, state)?,
             "LockCreated" => {
-                let (id, amount, end) = (arg_uint(input, 1)?, arg_uint(input, 2)?, arg_uint(input, 3)?);
+                let (id, amount, end) = (
+                    arg_uint(input, 1)?,
+                    arg_uint(input, 2)?,
+                    arg_uint(input, 3)?,
+                );
                 vec![
                     (StateKey::id(StateKind::LockAmount, escrow, id), amount),
                     (StateKey::id(StateKind::LockEnd, escrow, id), end),
                 ]
             }
             "LockIncreased" => {
-                let (id, added, end) = (arg_uint(input, 0)?, arg_uint(input, 1)?, arg_uint(input, 2)?);
+                let (id, added, end) = (
+                    arg_uint(input, 0)?,
+                    arg_uint(input, 1)?,
+                    arg_uint(input, 2)?,
+                );
                 let mut c = Changes::new(state);
-                c.add(StateKey::id(StateKind::LockAmount, escrow, id), added, "locked amount")?;
+                c.add(
+                    StateKey::id(StateKind::LockAmount, escrow, id),
+                    added,
+                    "locked amount",
+                )?;
                 c.set(StateKey::id(StateKind::LockEnd, escrow, id), end);
                 c.into_writes()
             }
@@ -69,6 +82,11 @@ impl Projection for VoteEscrow {
             _ => Vec::new(),
         };
         write_all(state, writes);
+        if matches!(input.role, "LockIncreased" | "Withdraw") {
+            // The lock is keyed by token id: tell readers whose portfolio moved.
+            let owner = state.get(&StateKey::id(StateKind::NftOwner, escrow, arg_uint(input, 0)?));
+            state.touch(Address::from_word(owner.into()));
+        }
         Ok(())
     }
 }
