@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: a local chain with live token activity, indexed into SQLite and
+# The demo: a local chain running the demo DeFi protocol with live users, indexed into SQLite and
 # served on http://127.0.0.1:8080. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."

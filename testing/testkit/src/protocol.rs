@@ -10,6 +10,7 @@
 //! [`Protocol::run_workload`] drives hundreds of users through every contract.
 
 mod action;
+mod config;
 mod deploy;
 mod send;
 mod views;
