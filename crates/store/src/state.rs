@@ -10,9 +10,6 @@ use tributary_types::{ChainId, StateKey, StateKind, StateWrite};
 use crate::sql::Sql;
 use crate::{Dialect, Store, StoreError};
 
-/// Keys per lookup statement (4 binds each).
-const KEYS_PER_QUERY: usize = 500;
-
 impl Store {
     /// Current values of `keys`; keys without a row are absent (their value is zero).
     pub async fn load_state(
@@ -20,27 +17,10 @@ impl Store {
         chain_id: ChainId,
         keys: &[StateKey],
     ) -> Result<HashMap<StateKey, U256>, StoreError> {
-        let d = self.dialect;
-        let mut out = HashMap::with_capacity(keys.len());
-        for ((kind, scope), subjects) in group_by_scope(keys) {
-            for chunk in subjects.chunks(KEYS_PER_QUERY) {
-                let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
-                q.push(d.u256_select("value"));
-                push_scope_filter(
-                    &mut q,
-                    " FROM state WHERE chain_id = ",
-                    chain_id,
-                    kind,
-                    scope,
-                    chunk,
-                )?;
-                for row in q.fetch_all(self.pool()).await? {
-                    let (key, value) = key_value_from_row(d, &row)?;
-                    out.insert(key, value);
-                }
-            }
-        }
-        Ok(out)
+        let mut snap = self.snapshot().await?;
+        let values = snap.state_values(chain_id, keys).await?;
+        snap.finish().await?;
+        Ok(values)
     }
 
     /// Deletes every state key of `kinds` scoped to `scopes`, for a rebuild.
@@ -202,7 +182,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|row| subject_from_row(row, "subject").map(|s| Address::from_word(s)))
+            .map(|row| subject_from_row(row, "subject").map(Address::from_word))
             .collect::<Result<_, _>>()?;
         out.sort_unstable();
         out.dedup();

@@ -2,55 +2,8 @@
 //! addresses, priced asset and whether a token is a USD stablecoin.
 
 use alloy_primitives::{Address, U256};
-use tributary_config::{AddressSource, Config};
+use tributary_config::{AddressSource, Config, ContractKind};
 use tributary_types::ChainId;
-
-/// The templates that hold positions (the config's `kind`, by name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PositionKind {
-    /// `erc20`.
-    Erc20,
-    /// `erc721`.
-    Erc721,
-    /// `erc4626`.
-    Erc4626,
-    /// `uniswap_v2_pair`.
-    Pair,
-    /// `cdp_vault`.
-    CdpVault,
-    /// `vote_escrow`.
-    VoteEscrow,
-    /// `savings`.
-    Savings,
-    /// `stability_pool`.
-    StabilityPool,
-    /// `gauge`.
-    Gauge,
-    /// `rewards`.
-    Rewards,
-    /// `price_feed`.
-    PriceFeed,
-}
-
-impl PositionKind {
-    /// The kind a config `kind` names, if it holds positions.
-    pub fn from_config(kind: &str) -> Option<Self> {
-        Some(match kind {
-            "erc20" => Self::Erc20,
-            "erc721" => Self::Erc721,
-            "erc4626" => Self::Erc4626,
-            "uniswap_v2_pair" => Self::Pair,
-            "cdp_vault" => Self::CdpVault,
-            "vote_escrow" => Self::VoteEscrow,
-            "savings" => Self::Savings,
-            "stability_pool" => Self::StabilityPool,
-            "gauge" => Self::Gauge,
-            "rewards" => Self::Rewards,
-            "price_feed" => Self::PriceFeed,
-            _ => return None,
-        })
-    }
-}
 
 /// One configured contract entry that holds positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +13,7 @@ pub struct CatalogEntry {
     /// Config name.
     pub name: String,
     /// Template.
-    pub kind: PositionKind,
+    pub kind: ContractKind,
     /// Fixed addresses (empty when a factory discovers them).
     pub addresses: Vec<Address>,
     /// Whether a factory discovers its addresses (read from the store).
@@ -87,28 +40,28 @@ impl Catalog {
         let entries = config
             .contracts
             .iter()
-            .filter_map(|c| {
-                let kind = PositionKind::from_config(c.kind.as_str())?;
+            .filter(|c| holds_positions(c.kind))
+            .map(|c| {
                 let (addresses, discovered) = match &c.addresses {
                     AddressSource::Fixed(a) => (a.clone(), false),
                     AddressSource::Factory { .. } => (Vec::new(), true),
                 };
-                Some(CatalogEntry {
+                CatalogEntry {
                     chain_id: c.chain_id,
                     name: c.name.clone(),
-                    kind,
+                    kind: c.kind,
                     addresses,
                     discovered,
                     asset: c.asset,
                     stable: c.stable,
-                })
+                }
             })
             .collect();
         Self { entries }
     }
 
     /// Entries of `kind` on `chain_id`.
-    pub fn of(&self, chain_id: ChainId, kind: PositionKind) -> impl Iterator<Item = &CatalogEntry> {
+    pub fn of(&self, chain_id: ChainId, kind: ContractKind) -> impl Iterator<Item = &CatalogEntry> {
         self.entries
             .iter()
             .filter(move |e| e.chain_id == chain_id && e.kind == kind)
@@ -116,13 +69,13 @@ impl Catalog {
 
     /// Whether `token` is a configured stablecoin on `chain_id`.
     pub fn is_stable(&self, chain_id: ChainId, token: Address) -> bool {
-        self.of(chain_id, PositionKind::Erc20)
+        self.of(chain_id, ContractKind::Erc20)
             .any(|e| e.stable && e.addresses.contains(&token))
     }
 
     /// Feeds pricing `token` on `chain_id`.
     pub fn feeds_of(&self, chain_id: ChainId, token: Address) -> Vec<Address> {
-        self.of(chain_id, PositionKind::PriceFeed)
+        self.of(chain_id, ContractKind::PriceFeed)
             .filter(|e| e.asset == Some(token))
             .flat_map(|e| e.addresses.iter().copied())
             .collect()
@@ -132,11 +85,16 @@ impl Catalog {
     pub fn has_positions(&self, chain_id: ChainId) -> bool {
         self.entries
             .iter()
-            .any(|e| e.chain_id == chain_id && e.kind != PositionKind::Erc20)
+            .any(|e| e.chain_id == chain_id && e.kind != ContractKind::Erc20)
     }
 
     /// The peg answer of a stablecoin: 1 USD at [`PRICE_DECIMALS`].
     pub fn peg() -> U256 {
         U256::from(10u64.pow(u32::from(PRICE_DECIMALS)))
     }
+}
+
+/// Whether entries of `kind` hold positions (or price them).
+fn holds_positions(kind: ContractKind) -> bool {
+    !matches!(kind, ContractKind::Events | ContractKind::UniswapV2Factory)
 }

@@ -17,7 +17,9 @@ use tributary_store::history::{HistoryPoint, Series};
 use tributary_store::{Store, StoreError};
 use tributary_types::{ChainId, ChangeNotice};
 
-use super::{Catalog, Loader, PositionKind};
+use tributary_config::ContractKind;
+
+use super::{Catalog, Loader};
 
 /// Seconds in a history bucket.
 pub const BUCKET_SECONDS: u64 = 3600;
@@ -156,7 +158,7 @@ fn account_point(p: &tributary_portfolio::Portfolio) -> Value {
 /// Every pair of `chain_id`.
 async fn pairs(store: &Store, catalog: &Catalog, chain_id: ChainId) -> Result<Vec<Address>, StoreError> {
     let mut out = Vec::new();
-    for e in catalog.of(chain_id, PositionKind::Pair) {
+    for e in catalog.of(chain_id, ContractKind::UniswapV2Pair) {
         out.extend(super::addresses(store, chain_id, e).await?);
     }
     Ok(out)

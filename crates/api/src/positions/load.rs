@@ -12,7 +12,9 @@ use tributary_portfolio::{
 use tributary_store::{Snapshot, Store, StoreError};
 use tributary_types::{ChainId, StateKey, StateKind};
 
-use super::catalog::{Catalog, CatalogEntry, PRICE_DECIMALS, PositionKind};
+use tributary_config::ContractKind;
+
+use super::catalog::{Catalog, CatalogEntry, PRICE_DECIMALS};
 
 /// Decimals assumed for a token the indexer does not track.
 const DEFAULT_DECIMALS: u8 = 18;
@@ -135,7 +137,7 @@ impl<'a> Loader<'a> {
             erc4626: Vec::new(),
             rewards: Vec::new(),
         };
-        for (_, pair) in all_of(self.store, self.catalog, self.chain_id, PositionKind::Pair).await?
+        for (_, pair) in all_of(self.store, self.catalog, self.chain_id, ContractKind::UniswapV2Pair).await?
         {
             let lp_balance = get(StateKind::Balance, pair);
             if lp_balance.is_zero() {
@@ -159,7 +161,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::CdpVault,
+            ContractKind::CdpVault,
         )
         .await?
         {
@@ -174,7 +176,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::VoteEscrow,
+            ContractKind::VoteEscrow,
         )
         .await?
         {
@@ -206,7 +208,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::Savings,
+            ContractKind::Savings,
         )
         .await?
         {
@@ -227,7 +229,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::StabilityPool,
+            ContractKind::StabilityPool,
         )
         .await?
         {
@@ -246,7 +248,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::Erc4626,
+            ContractKind::Erc4626,
         )
         .await?
         {
@@ -273,7 +275,7 @@ impl<'a> Loader<'a> {
             self.store,
             self.catalog,
             self.chain_id,
-            PositionKind::Rewards,
+            ContractKind::Rewards,
         )
         .await?
         {
@@ -380,7 +382,7 @@ impl<'a> Loader<'a> {
             reward_token: None,
         };
         for (entry, ctrl) in
-            all_of(self.store, self.catalog, self.chain_id, PositionKind::Gauge).await?
+            all_of(self.store, self.catalog, self.chain_id, ContractKind::Gauge).await?
         {
             let weight = self
                 .value(StateKey::account(StateKind::GaugeWeight, ctrl, pair))
@@ -422,7 +424,7 @@ async fn all_of(
     store: &Store,
     catalog: &Catalog,
     chain_id: ChainId,
-    kind: PositionKind,
+    kind: ContractKind,
 ) -> Result<Vec<(CatalogEntry, Address)>, StoreError> {
     let mut out = Vec::new();
     for e in catalog.of(chain_id, kind) {

@@ -6,6 +6,6 @@ mod catalog;
 mod history;
 mod load;
 
-pub use catalog::{Catalog, CatalogEntry, PRICE_DECIMALS, PositionKind};
+pub use catalog::{Catalog, CatalogEntry, PRICE_DECIMALS};
 pub use history::{BUCKET_SECONDS, HistoryRecorder};
 pub use load::{Loader, addresses};

@@ -16,7 +16,8 @@ use crate::cursor;
 use crate::error::ApiError;
 use crate::model::{BlockAt, BlockJson, checksum};
 use crate::params::{AddressPath, BalancesParams, HistoryParams, NftsParams, Query};
-use crate::positions::{BUCKET_SECONDS, Loader, PositionKind, addresses};
+use crate::positions::{BUCKET_SECONDS, Loader, addresses};
+use tributary_config::ContractKind;
 use tributary_store::history::Series;
 use crate::routes::{block_at, split_page};
 use crate::state::AppState;
@@ -56,6 +57,20 @@ pub struct PoolAnswer {
 /// Every position the account holds on one chain, valued, with totals and
 /// risk alerts. `?chain=` picks the chain; by default the first configured
 /// chain with position contracts.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{address}/portfolio",
+    tag = "positions",
+    params(
+        ("address" = String, Path, description = "Address, any case"),
+        crate::openapi::BalancesQuery,
+    ),
+    responses(
+        (status = 200, description = "Every position with totals and risk alerts (PRODUCT.md portfolio shape)", body = Object),
+        (status = 400, description = "Malformed address or parameter", body = crate::model::ErrorBody),
+        (status = 404, description = "Unknown chain", body = crate::model::ErrorBody),
+    )
+)]
 pub(crate) async fn portfolio(
     State(state): State<AppState>,
     AddressPath(account): AddressPath,
@@ -92,6 +107,20 @@ pub async fn load_portfolio(
 }
 
 /// A pair's reserves, LP supply, TVL and APR from its gauge's emissions.
+#[utoipa::path(
+    get,
+    path = "/v1/pools/{address}",
+    tag = "positions",
+    params(
+        ("address" = String, Path, description = "Address, any case"),
+        crate::openapi::BalancesQuery,
+    ),
+    responses(
+        (status = 200, description = "Reserves, LP supply, TVL and APR of a pair", body = Object),
+        (status = 400, description = "Malformed address or parameter", body = crate::model::ErrorBody),
+        (status = 404, description = "Unknown chain, or not a tracked pair", body = crate::model::ErrorBody),
+    )
+)]
 pub(crate) async fn pool(
     State(state): State<AppState>,
     AddressPath(pair): AddressPath,
@@ -162,6 +191,20 @@ pub struct NftItem {
 
 /// Every NFT the account owns in the tracked `erc721` and `vote_escrow`
 /// collections (or in `?collection=` only), paged.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{address}/nfts",
+    tag = "positions",
+    params(
+        ("address" = String, Path, description = "Address, any case"),
+        NftsQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of NFTs: items {chain_id, collection, token_id}, next, block", body = Object),
+        (status = 400, description = "Malformed address or parameter", body = crate::model::ErrorBody),
+        (status = 404, description = "Unknown collection", body = crate::model::ErrorBody),
+    )
+)]
 pub(crate) async fn nfts(
     State(state): State<AppState>,
     AddressPath(owner): AddressPath,
@@ -170,7 +213,7 @@ pub(crate) async fn nfts(
     let catalog = &state.config().positions;
     let mut collections = Vec::new();
     for e in catalog.entries.iter().filter(|e| {
-        matches!(e.kind, PositionKind::Erc721 | PositionKind::VoteEscrow)
+        matches!(e.kind, ContractKind::Erc721 | ContractKind::VoteEscrow)
             && state.is_configured(e.chain_id)
     }) {
         for a in addresses(state.store(), e.chain_id, e).await? {
@@ -234,6 +277,20 @@ pub struct HistoryAnswer {
 
 /// Net worth, LP value, collateral, debt and health factor of an account,
 /// hour by hour.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{address}/history",
+    tag = "positions",
+    params(
+        ("address" = String, Path, description = "Address, any case"),
+        HistoryQuery,
+    ),
+    responses(
+        (status = 200, description = "Hourly points: timestamp, block_number, net_worth_usd, lp_value_usd, collateral_value_usd, debt_usd, locked_value_usd, health_factor", body = Object),
+        (status = 400, description = "Malformed address or parameter", body = crate::model::ErrorBody),
+        (status = 404, description = "Unknown chain", body = crate::model::ErrorBody),
+    )
+)]
 pub(crate) async fn account_history(
     State(state): State<AppState>,
     AddressPath(account): AddressPath,
@@ -243,6 +300,20 @@ pub(crate) async fn account_history(
 }
 
 /// TVL and APR of a pool, hour by hour.
+#[utoipa::path(
+    get,
+    path = "/v1/pools/{address}/history",
+    tag = "positions",
+    params(
+        ("address" = String, Path, description = "Address, any case"),
+        HistoryQuery,
+    ),
+    responses(
+        (status = 200, description = "Hourly points: timestamp, block_number, tvl_usd, apr", body = Object),
+        (status = 400, description = "Malformed address or parameter", body = crate::model::ErrorBody),
+        (status = 404, description = "Unknown chain", body = crate::model::ErrorBody),
+    )
+)]
 pub(crate) async fn pool_history(
     State(state): State<AppState>,
     AddressPath(pool): AddressPath,
@@ -293,4 +364,33 @@ async fn history(
         points,
         block: block.map(BlockJson::from),
     })
+}
+
+/// Query parameters of `/v1/accounts/{address}/nfts` (parsed in `params`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "describes the parameters; params.rs parses them")]
+pub(crate) struct NftsQuery {
+    /// Only this collection (an `erc721` or `vote_escrow` contract), any case.
+    #[param(pattern = r"^0[xX][0-9a-fA-F]{40}$")]
+    collection: Option<String>,
+    /// Page size, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    #[param(min_length = 1)]
+    after: Option<String>,
+}
+
+/// Query parameters of the history endpoints (parsed in `params`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "describes the parameters; params.rs parses them")]
+pub(crate) struct HistoryQuery {
+    /// Chain: a config name or a decimal chain id.
+    #[param(min_length = 1)]
+    chain: Option<String>,
+    /// Window: 1d, 7d (default), 30d, 90d or 1y.
+    #[param(pattern = "^(1d|7d|30d|90d|1y)$")]
+    timeframe: Option<String>,
 }
