@@ -83,7 +83,13 @@ pub enum Command {
         #[arg(long)]
         projection: Option<String>,
     },
-    /// Local dev chain + demo token + live activity + index + serve.
+    /// Compare indexed state with the chain (eth_call at the indexed block); list every difference.
+    Verify {
+        /// Check only about this many values, spread evenly over the state.
+        #[arg(long)]
+        sample: Option<usize>,
+    },
+    /// Local dev chain + the demo DeFi protocol with live users + index + serve.
     Demo {
         /// Address the API listens on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -94,6 +100,40 @@ pub enum Command {
     },
     /// Backfill benchmark on a generated local chain: pipeline vs bare fetch.
     Bench(BenchArgs),
+    /// Logs that failed to decode or project: list them, or retry them.
+    DeadLetters {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
+}
+
+/// `tributary dead-letters` actions.
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterAction {
+    /// List dead letters (open ones unless --all).
+    List {
+        /// Only this chain.
+        #[arg(long)]
+        chain: Option<String>,
+        /// Include resolved ones.
+        #[arg(long)]
+        all: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Re-run open dead letters through the normal path (after an ABI or
+    /// config fix): replay their blocks and rebuild their projections. Those
+    /// that fail again are reopened.
+    Retry {
+        /// Only this chain.
+        #[arg(long)]
+        chain: Option<String>,
+        /// Only these ids (default: every open one).
+        #[arg(long, value_delimiter = ',')]
+        id: Vec<i64>,
+    },
 }
 
 /// Options of `tributary bench`.

@@ -39,6 +39,23 @@ pub enum EngineError {
         /// The node's id.
         reported: u64,
     },
+    /// A log failed to decode or project and the chain is configured with
+    /// `on_error = "halt"`: the chain stops with the batch unwritten.
+    #[error(
+        "chain {chain:?}: contract {contract:?}, block {block} log {log_index}: {error}; halting (on_error = \"halt\"). Fix the ABI or projection, or set on_error = \"dead_letter\""
+    )]
+    Halted {
+        /// Chain name.
+        chain: String,
+        /// Contract entry.
+        contract: String,
+        /// Block of the log.
+        block: u64,
+        /// Log index.
+        log_index: u64,
+        /// What failed.
+        error: String,
+    },
     /// A reorg replaced every block of the kept window: tributary cannot tell
     /// what to undo, so the chain halts with nothing written.
     #[error(

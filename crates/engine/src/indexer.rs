@@ -9,14 +9,15 @@ use futures::{Stream, StreamExt};
 use tokio::sync::{broadcast, watch};
 use tributary_config::{ChainConfig, ContractConfig, ContractKind};
 use tributary_source::{EvmSource, FetchPlan, FetchedRange, HeaderMode, LogFilter, SourceError};
-use tributary_store::Store;
+use tributary_store::lease::Lease;
+use tributary_store::{Store, StoreError};
 use tributary_types::BlockHeader;
 
 use crate::overlay::Overlay;
 use crate::range::{self, Frame};
 use crate::registry::Registry;
 use crate::reorg::{Ancestry, find_ancestor};
-use crate::{ChangeNotice, EngineError, rebuild, refresh, tokens};
+use crate::{ChangeNotice, EngineError, ops, rebuild, refresh, tokens};
 
 /// Tuning of a chain indexer.
 #[derive(Debug, Clone)]
@@ -28,7 +29,18 @@ pub struct IndexerOptions {
     /// Blocks between refreshes of state read from the chain (interest,
     /// pending rewards) for every known account, at the live tail.
     pub refresh_blocks: u64,
+    /// What a log that fails to decode or project does to the chain.
+    pub on_error: OnError,
+    /// Whether to hold the chain's lease while indexing it, so several
+    /// `tributary index` processes on one database work each chain once.
+    pub lease: bool,
+    /// The name this process holds leases under.
+    pub holder: String,
 }
+
+/// What a log of a configured contract that fails to decode or project does
+/// (the config's `on_error`).
+pub use tributary_config::OnError;
 
 impl Default for IndexerOptions {
     fn default() -> Self {
@@ -36,6 +48,9 @@ impl Default for IndexerOptions {
             max_cached_keys: 500_000,
             error_backoff: Duration::from_millis(500),
             refresh_blocks: 100,
+            on_error: OnError::DeadLetter,
+            lease: true,
+            holder: ops::default_holder(),
         }
     }
 }
@@ -74,6 +89,10 @@ pub struct ChainIndexer {
     last_refresh: Option<u64>,
     options: IndexerOptions,
     in_flight: Option<InFlight>,
+    /// The lease epoch batches are fenced with (`None`: no lease).
+    lease_epoch: Option<u64>,
+    /// Counters of the current run, for its `ingest_runs` record.
+    counters: ops::RunCounters,
 }
 
 /// A batch being committed while the next range is decoded and projected.
@@ -87,6 +106,7 @@ struct InFlight {
     from: u64,
     to: u64,
     events: usize,
+    dead_letters: usize,
     touched: crate::notice::Touched,
     stats: range::RangeStats,
     started: Instant,
@@ -132,6 +152,8 @@ impl ChainIndexer {
             last_refresh: None,
             options,
             in_flight: None,
+            lease_epoch: None,
+            counters: ops::RunCounters::default(),
         })
     }
 
@@ -183,14 +205,64 @@ impl ChainIndexer {
 
     /// Indexes until `shutdown` turns true. Transient failures are retried
     /// with backoff; a deep reorg or bad config stops the chain with an error.
+    ///
+    /// With [`IndexerOptions::lease`], the chain is worked only while this
+    /// process holds its lease; without it, the indexer stands by and takes
+    /// over when the holder dies. A lost lease sends it back to standing by.
+    /// Each tenure is one `index` record in `ingest_runs`.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<(), EngineError> {
+        let mut lease = self
+            .options
+            .lease
+            .then(|| self.store.lease(self.chain_id(), &self.options.holder));
+        loop {
+            if let Some(lease) = lease.as_mut() {
+                match ops::wait_for_lease(lease, &self.chain.name, &mut shutdown).await {
+                    Some(epoch) => self.lease_epoch = Some(epoch),
+                    None => return Ok(()),
+                }
+            }
+            let from = match self.store.cursor(self.chain_id()).await {
+                Ok(c) => c.map(|c| c.number + 1),
+                Err(_) => None,
+            };
+            let record =
+                ops::RunRecord::start(&self.store, "index", self.chain_id(), from, None).await;
+            self.counters = ops::RunCounters::default();
+            let result = self.run_holding(&mut shutdown, lease.as_mut()).await;
+            let to = self.cursor.map(|c| c.number);
+            record.finish(&self.store, to, self.counters, &result).await;
+            if let Some(lease) = lease.as_mut() {
+                lease.release().await;
+            }
+            match result {
+                Err(EngineError::Store(StoreError::LeaseLost { .. })) if lease.is_some() => {
+                    tracing::warn!(chain = %self.chain.name, "lost the chain's lease; standing by");
+                    self.lease_epoch = None;
+                    if let Some(f) = self.in_flight.take() {
+                        let _ = f.task.await;
+                    }
+                    self.overlay.clear();
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// [`ChainIndexer::run`] while holding the lease (if any): checks it
+    /// every few seconds, and every commit is fenced by its epoch.
+    async fn run_holding(
+        &mut self,
+        shutdown: &mut watch::Receiver<bool>,
+        mut lease: Option<&mut Lease>,
+    ) -> Result<(), EngineError> {
         let mut backoff = self.options.error_backoff;
         loop {
             match self.prepare().await {
                 Ok(()) => break,
                 Err(e) if e.is_transient() => {
                     self.note_error(&e).await;
-                    if wait_or_shutdown(&mut shutdown, backoff).await {
+                    if wait_or_shutdown(shutdown, backoff).await {
                         return Ok(());
                     }
                     backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -203,12 +275,19 @@ impl ChainIndexer {
         }
         let mut heads: HeadStream = Box::pin(self.source.new_heads());
         backoff = self.options.error_backoff;
+        let mut lease_checked = Instant::now();
         while !*shutdown.borrow() {
-            match self.step(&mut heads, &mut shutdown).await {
+            if let Some(lease) = lease.as_deref_mut()
+                && lease_checked.elapsed() >= ops::LEASE_POLL * 4
+            {
+                lease.check().await?;
+                lease_checked = Instant::now();
+            }
+            match self.step(&mut heads, shutdown).await {
                 Ok(()) => backoff = self.options.error_backoff,
                 Err(e) if e.is_transient() => {
                     self.note_error(&e).await;
-                    if wait_or_shutdown(&mut shutdown, backoff).await {
+                    if wait_or_shutdown(shutdown, backoff).await {
                         break;
                     }
                     backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -315,6 +394,7 @@ impl ChainIndexer {
                 tracing::warn!(chain = %self.chain.name, from_block = ancestor.number + 1, depth, restored_keys = report.restored_keys, deleted_events = report.deleted_events, "reorg: rolled back");
                 metrics::counter!("tributary_reorgs_total", "chain" => self.chain.name.clone())
                     .increment(1);
+                self.counters.reorgs += 1;
                 metrics::histogram!("tributary_reorg_depth", "chain" => self.chain.name.clone())
                     .record(depth as f64);
                 self.reload().await?;
@@ -342,6 +422,12 @@ impl ChainIndexer {
         self.store.record_head(self.chain_id(), &head).await?;
         metrics::gauge!("tributary_head_block", "chain" => self.chain.name.clone())
             .set(head.number as f64);
+        metrics::gauge!("tributary_finalized_block", "chain" => self.chain.name.clone())
+            .set(head.number.saturating_sub(self.chain.confirmations) as f64);
+        if let Some(cursor) = self.cursor {
+            metrics::gauge!("tributary_lag_blocks", "chain" => self.chain.name.clone())
+                .set(head.number.saturating_sub(cursor.number) as f64);
+        }
         self.progress.send_modify(|p| p.head = head.number);
         let finalized = head.number.saturating_sub(self.chain.confirmations);
         if let Some(cursor) = self.cursor {
@@ -506,6 +592,18 @@ impl ChainIndexer {
         let load_s = t_load.elapsed().as_secs_f64();
         let t_apply = Instant::now();
         let (mut batch, stats) = range::apply(pending, &mut self.overlay, frame);
+        if self.options.on_error == OnError::Halt
+            && let Some(l) = batch.dead_letters.first()
+        {
+            return Err(EngineError::Halted {
+                chain: self.chain.name.clone(),
+                contract: l.contract.clone(),
+                block: l.log.block_number,
+                log_index: l.log.log_index,
+                error: l.error.clone(),
+            });
+        }
+        batch.lease_epoch = self.lease_epoch;
         let refresh = mode == HeaderMode::All
             && self
                 .last_refresh
@@ -548,7 +646,8 @@ impl ChainIndexer {
         self.settle().await?;
         let prepare_s = decode_s + load_s + apply_s;
         let events = batch.events.len();
-        let touched = crate::notice::touched(&batch);
+        let dead_letters = batch.dead_letters.len();
+        let touched = crate::notice::touched(&batch, self.overlay.take_touched());
         let store = self.store.clone();
         let task = tokio::spawn(async move { store.commit(&batch).await });
         self.in_flight = Some(InFlight {
@@ -556,6 +655,7 @@ impl ChainIndexer {
             from,
             to,
             events,
+            dead_letters,
             touched,
             stats,
             started,
@@ -606,7 +706,13 @@ impl ChainIndexer {
             .increment(f.stats.undecodable);
         metrics::counter!("tributary_rejected_events_total", "chain" => name.clone())
             .increment(f.stats.rejected);
+        metrics::counter!("tributary_dead_letters_total", "chain" => name.clone())
+            .increment(f.dead_letters as u64);
+        self.counters.add_batch(f.events, f.dead_letters, f.stats);
         metrics::gauge!("tributary_indexed_block", "chain" => name.clone()).set(f.to as f64);
+        let head = self.progress.borrow().head;
+        metrics::gauge!("tributary_lag_blocks", "chain" => name.clone())
+            .set(head.saturating_sub(f.to) as f64);
         metrics::histogram!("tributary_batch_seconds", "chain" => name)
             .record(f.started.elapsed().as_secs_f64());
         self.progress.send_modify(|p| {
@@ -637,7 +743,11 @@ fn merge(into: &mut FetchedRange, next: FetchedRange) {
 pub(crate) fn is_token(kind: ContractKind) -> bool {
     matches!(
         kind,
-        ContractKind::Erc20 | ContractKind::UniswapV2Pair | ContractKind::Erc4626
+        ContractKind::Erc20
+            | ContractKind::UniswapV2Pair
+            | ContractKind::Erc4626
+            | ContractKind::Erc721
+            | ContractKind::VoteEscrow
     )
 }
 
@@ -673,7 +783,9 @@ impl ChainIndexer {
         self.reload().await?;
         let finalized = self.recorded_finalized().await?;
         let chain_id = self.chain_id();
-        rebuild::replay(
+        let record =
+            ops::RunRecord::start(&self.store, "replay", chain_id, Some(from), Some(to)).await;
+        let result = rebuild::replay(
             &self.store,
             &self.source,
             &mut self.registry,
@@ -682,7 +794,15 @@ impl ChainIndexer {
             to,
             finalized,
         )
-        .await
+        .await;
+        let mut counters = ops::RunCounters::default();
+        if let Ok(missing) = &result {
+            counters.events = *missing;
+        }
+        record
+            .finish(&self.store, Some(to), counters, &result)
+            .await;
+        result
     }
 
     /// `tributary rebuild`: recomputes projections (all, or the contract
@@ -693,14 +813,22 @@ impl ChainIndexer {
             .await?;
         self.reload().await?;
         let finalized = self.recorded_finalized().await?;
-        rebuild::rebuild_all(
+        let to = self.cursor.map(|c| c.number);
+        let record = ops::RunRecord::start(&self.store, "rebuild", self.chain_id(), None, to).await;
+        let result = rebuild::rebuild_all(
             &self.store,
             &self.registry,
             self.chain_id(),
             finalized,
             only,
         )
-        .await
+        .await;
+        let mut counters = ops::RunCounters::default();
+        if let Ok(rebuilt) = &result {
+            counters.batches = *rebuilt as u64;
+        }
+        record.finish(&self.store, to, counters, &result).await;
+        result
     }
 
     /// Whether the contract entry `name` is on this chain.

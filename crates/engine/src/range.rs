@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::Address;
 use tributary_source::{EvmSource, LogFilter, SourceError};
+use tributary_store::ops::DeadLetter;
 use tributary_store::write::{Batch, Discovered};
 use tributary_types::{BlockHeader, RawLog, StateKey, StoredEvent};
 
@@ -17,6 +18,15 @@ use crate::registry::{Registry, Routed};
 struct Decoded {
     log: RawLog,
     matches: Vec<(Routed, Vec<DynSolValue>)>,
+}
+
+/// A log of a configured contract that failed to decode or project; it
+/// becomes a dead letter of the batch (the chain id comes with the frame).
+struct Failed {
+    log: RawLog,
+    contract: String,
+    event: String,
+    error: String,
 }
 
 /// Counts of what a range produced, for metrics and progress.
@@ -96,7 +106,7 @@ pub fn events_only(
     chain_id: u64,
 ) -> (Vec<StoredEvent>, RangeStats) {
     let mut stats = RangeStats::default();
-    let events = decode_all(registry, logs, &mut stats)
+    let events = decode_all(registry, logs, &mut stats, &mut Vec::new())
         .into_iter()
         .map(|d| stored_event(registry, d, chain_id))
         .collect();
@@ -119,17 +129,37 @@ fn stored_event(registry: &Registry, d: Decoded, chain_id: u64) -> StoredEvent {
 }
 
 /// Decodes every log of the range against the registry.
-fn decode_all(registry: &Registry, logs: Vec<RawLog>, stats: &mut RangeStats) -> Vec<Decoded> {
+fn decode_all(
+    registry: &Registry,
+    logs: Vec<RawLog>,
+    stats: &mut RangeStats,
+    failed: &mut Vec<Failed>,
+) -> Vec<Decoded> {
     let mut out = Vec::with_capacity(logs.len());
     for log in logs {
         let mut matches = Vec::new();
-        for routed in registry.route(&log) {
-            let decoder = &registry.entry(routed.entry).decoders[routed.decoder].0;
+        let routes = registry.route(&log);
+        if routes.is_empty()
+            && let Some(f) = shape_mismatch(registry, &log)
+        {
+            stats.undecodable += 1;
+            tracing::warn!(contract = %f.contract, block = log.block_number, log_index = log.log_index, error = %f.error, "undecodable log: dead letter");
+            failed.push(f);
+        }
+        for routed in routes {
+            let entry = registry.entry(routed.entry);
+            let decoder = &entry.decoders[routed.decoder].0;
             match decoder.decode(&log) {
                 Ok(values) => matches.push((routed, values)),
                 Err(e) => {
                     stats.undecodable += 1;
-                    tracing::warn!(error = %e, "skipping undecodable log");
+                    tracing::warn!(contract = %entry.name, block = log.block_number, log_index = log.log_index, error = %e, "undecodable log: dead letter");
+                    failed.push(Failed {
+                        log: log.clone(),
+                        contract: entry.name.clone(),
+                        event: decoder.abi.name.clone(),
+                        error: format!("decode: {e}"),
+                    });
                 }
             }
         }
@@ -138,6 +168,30 @@ fn decode_all(registry: &Registry, logs: Vec<RawLog>, stats: &mut RangeStats) ->
         }
     }
     out
+}
+
+/// A log of a configured address whose selector is a configured event but
+/// whose topic count fits none of them (the ABI marks other parameters
+/// indexed): routing skips it, so it is reported here.
+fn shape_mismatch(registry: &Registry, log: &RawLog) -> Option<Failed> {
+    let topic0 = log.topic0()?;
+    registry.entries().iter().find_map(|e| {
+        if log.block_number < e.start_block || !e.addresses.contains(&log.address) {
+            return None;
+        }
+        let (d, _) = e.decoders.iter().find(|(d, _)| d.selector() == topic0)?;
+        Some(Failed {
+            log: log.clone(),
+            contract: e.name.clone(),
+            event: d.abi.name.clone(),
+            error: format!(
+                "decode: the log has {} topics, the ABI's {} has {}",
+                log.topics.len(),
+                d.abi.name,
+                d.abi.num_topics()
+            ),
+        })
+    })
 }
 
 /// The state keys the projections will read for these logs and that the
@@ -151,10 +205,11 @@ fn missing_keys(registry: &Registry, decoded: &[Decoded], overlay: &Overlay) -> 
                 continue;
             };
             let role = entry.decoders[routed.decoder].1.as_deref().unwrap_or("");
+            let values = entry.role_values(routed.decoder, values);
             projection.keys(
                 &EventInput {
                     role,
-                    values,
+                    values: &values,
                     log: &d.log,
                 },
                 &mut keys,
@@ -170,6 +225,7 @@ fn missing_keys(registry: &Registry, decoded: &[Decoded], overlay: &Overlay) -> 
 /// What the pipeline must load before applying a range.
 pub struct Pending {
     decoded: Vec<Decoded>,
+    failed: Vec<Failed>,
     /// Keys to load from the store into the overlay.
     pub keys: Vec<StateKey>,
     /// Counters so far.
@@ -179,10 +235,12 @@ pub struct Pending {
 /// First half of processing: decode and list the keys to load.
 pub fn prepare(registry: &Registry, logs: Vec<RawLog>, overlay: &Overlay) -> Pending {
     let mut stats = RangeStats::default();
-    let decoded = decode_all(registry, logs, &mut stats);
+    let mut failed = Vec::new();
+    let decoded = decode_all(registry, logs, &mut stats, &mut failed);
     let keys = missing_keys(registry, &decoded, overlay);
     Pending {
         decoded,
+        failed,
         keys,
         stats,
     }
@@ -209,7 +267,10 @@ pub struct Frame<'a> {
 /// Second half: apply projections in log order and build the batch.
 pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batch, RangeStats) {
     let Pending {
-        decoded, mut stats, ..
+        decoded,
+        mut failed,
+        mut stats,
+        ..
     } = pending;
     let registry = frame.registry;
     let mut events = Vec::with_capacity(decoded.len());
@@ -221,16 +282,23 @@ pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batc
                 continue;
             };
             let role = entry.decoders[routed.decoder].1.as_deref().unwrap_or("");
+            let values = entry.role_values(routed.decoder, values);
             if let Err(e) = projection.apply(
                 &EventInput {
                     role,
-                    values,
+                    values: &values,
                     log: &d.log,
                 },
                 overlay,
             ) {
                 stats.rejected += 1;
-                tracing::warn!(contract = %entry.name, block = d.log.block_number, log_index = d.log.log_index, error = %e, "projection rejected event");
+                tracing::warn!(contract = %entry.name, block = d.log.block_number, log_index = d.log.log_index, error = %e, "projection rejected event: dead letter");
+                failed.push(Failed {
+                    log: d.log.clone(),
+                    contract: entry.name.clone(),
+                    event: entry.decoders[routed.decoder].0.abi.name.clone(),
+                    error: format!("projection: {e}"),
+                });
             }
         }
         events.push(stored_event(registry, d, frame.chain_id));
@@ -247,6 +315,17 @@ pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batc
         discovered: frame.discovered,
         tokens: Vec::new(),
         finalized: frame.finalized,
+        dead_letters: failed
+            .into_iter()
+            .map(|f| DeadLetter {
+                chain_id: frame.chain_id,
+                log: f.log,
+                contract: f.contract,
+                event: Some(f.event),
+                error: f.error,
+            })
+            .collect(),
+        lease_epoch: None,
     };
     (batch, stats)
 }

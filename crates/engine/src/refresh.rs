@@ -43,7 +43,11 @@ pub(crate) async fn apply_views(
     let mut views = Vec::new();
     for w in &batch.state {
         for entry in frame.registry.entries() {
-            if let Some(p) = entry.projection.as_ref().filter(|_| entry.addresses.contains(&w.key.scope)) {
+            if let Some(p) = entry
+                .projection
+                .as_ref()
+                .filter(|_| entry.addresses.contains(&w.key.scope))
+            {
                 p.views(&w.key, overlay, &mut views);
             }
         }
@@ -56,7 +60,11 @@ pub(crate) async fn apply_views(
     }
     // One read per key; the last request for a key wins (they are equal).
     let views: BTreeMap<StateKey, View> = views.into_iter().map(|v| (v.key, v)).collect();
-    let keys: Vec<StateKey> = views.keys().filter(|k| !overlay.contains(k)).copied().collect();
+    let keys: Vec<StateKey> = views
+        .keys()
+        .filter(|k| !overlay.contains(k))
+        .copied()
+        .collect();
     if !keys.is_empty() {
         let values = frame.store.load_state(frame.chain_id, &keys).await?;
         range::load_into(overlay, &keys, &values);
@@ -95,7 +103,11 @@ async fn refresh_views(
         };
         for scope in &entry.addresses {
             for kind in p.refresh_sources() {
-                for subject in frame.store.state_subjects(frame.chain_id, *kind, *scope).await? {
+                for subject in frame
+                    .store
+                    .state_subjects(frame.chain_id, *kind, *scope)
+                    .await?
+                {
                     p.views(&StateKey::new(*kind, *scope, subject), overlay, views);
                 }
             }
@@ -117,7 +129,8 @@ fn merge(batch: &mut Batch, extra: Vec<StateWrite>) {
     if extra.is_empty() {
         return;
     }
-    let mut all: BTreeMap<StateKey, U256> = batch.state.drain(..).map(|w| (w.key, w.value)).collect();
+    let mut all: BTreeMap<StateKey, U256> =
+        batch.state.drain(..).map(|w| (w.key, w.value)).collect();
     all.extend(extra.into_iter().map(|w| (w.key, w.value)));
     batch.state = all
         .into_iter()

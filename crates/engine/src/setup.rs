@@ -51,6 +51,7 @@ pub async fn indexers(
             notices.clone(),
             IndexerOptions {
                 refresh_blocks: chain.refresh_blocks,
+                on_error: chain.on_error,
                 ..IndexerOptions::default()
             },
         )?);

@@ -4,7 +4,7 @@
 //! block type, so chains whose blocks lack or add Ethereum fields still work.
 
 use alloy::{
-    primitives::{B256, U64},
+    primitives::{B256, Bloom, U64},
     rpc::types::Log,
 };
 use serde::Deserialize;
@@ -18,6 +18,9 @@ pub(crate) struct RpcHeader {
     hash: Option<B256>,
     parent_hash: B256,
     timestamp: U64,
+    /// Absent on chains whose blocks carry no bloom; then no bloom check.
+    #[serde(default)]
+    logs_bloom: Option<Bloom>,
 }
 
 impl RpcHeader {
@@ -33,6 +36,11 @@ impl RpcHeader {
             parent_hash: self.parent_hash,
             timestamp: self.timestamp.to::<u64>(),
         })
+    }
+
+    /// The block's `logsBloom`, when the node sent one.
+    pub fn bloom(&self) -> Option<Bloom> {
+        self.logs_bloom
     }
 }
 

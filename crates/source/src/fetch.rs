@@ -11,7 +11,7 @@ use std::{
 use futures::{Stream, StreamExt, future, stream};
 use tributary_types::{BlockHeader, RawLog};
 
-use crate::{EvmSource, error::SourceError, logs::LogFilter};
+use crate::{EvmSource, error::SourceError, logs::LogFilter, settings::BloomCheck};
 
 /// Ranges returning more logs than this shrink.
 const SHRINK_ABOVE_LOGS: usize = 10_000;
@@ -253,6 +253,8 @@ impl EvmSource {
                 }
                 Err(err @ SourceError::Inconsistent { .. }) if attempt < INCONSISTENT_RETRIES => {
                     attempt += 1;
+                    // Ask another endpoint: this one may be lagging or broken.
+                    self.endpoints().avoid_current();
                     let delay = self.settings().backoff_base.saturating_mul(1 << attempt);
                     tracing::warn!(%err, from, to, attempt, "inconsistent answer, fetching the range again");
                     tokio::time::sleep(delay.min(Duration::from_secs(10))).await;
@@ -269,43 +271,34 @@ impl EvmSource {
         filter: &LogFilter,
         mode: HeaderMode,
     ) -> Result<(Vec<RawLog>, Vec<BlockHeader>, u32), SourceError> {
+        let check = self.settings().bloom_check;
+        let every_header = mode == HeaderMode::All || check == BloomCheck::Always;
         let logs = self.logs_with_stats(from, to, filter);
-        let (logs, stats, headers) = match mode {
-            HeaderMode::LastOnly => {
-                let ((logs, stats), header) = futures::try_join!(logs, self.header(to))?;
-                let header = header.ok_or_else(|| {
-                    self.inconsistent("eth_getBlockByNumber", format!("block {to} is missing"))
-                })?;
-                (logs, stats, vec![header])
-            }
-            HeaderMode::All => {
-                let ((logs, stats), headers) = futures::try_join!(logs, self.headers(from, to))?;
-                (logs, stats, headers)
-            }
+        let (logs, stats, with_blooms) = if every_header {
+            let ((logs, stats), headers) =
+                futures::try_join!(logs, self.headers_with_blooms(from, to))?;
+            (logs, stats, headers)
+        } else {
+            let ((logs, stats), header) = futures::try_join!(logs, self.header(to))?;
+            let header = header.ok_or_else(|| {
+                self.inconsistent("eth_getBlockByNumber", format!("block {to} is missing"))
+            })?;
+            (logs, stats, vec![(header, None)])
         };
-        let first = headers.first().map_or(to, |h| h.number);
-        for log in &logs {
-            let Some(header) = log
-                .block_number
-                .checked_sub(first)
-                .and_then(|i| headers.get(usize::try_from(i).ok()?))
-            else {
-                continue;
-            };
-            if header.hash != log.block_hash {
-                return Err(self.inconsistent(
-                    "eth_getLogs",
-                    format!(
-                        "log {} of block {} has block hash {}, the block's header has {}",
-                        log.log_index, log.block_number, log.block_hash, header.hash
-                    ),
-                ));
-            }
+        let logs = if check == BloomCheck::Off {
+            logs
+        } else {
+            self.recover_dropped(filter, logs, &with_blooms).await?
+        };
+        let mut headers: Vec<BlockHeader> = with_blooms.into_iter().map(|(h, _)| h).collect();
+        self.check_block_hashes(&logs, &headers)?;
+        if mode == HeaderMode::LastOnly && headers.len() > 1 {
+            headers.drain(..headers.len() - 1);
         }
         Ok((logs, headers, stats.splits))
     }
 
-    fn inconsistent(&self, method: &'static str, detail: String) -> SourceError {
+    pub(crate) fn inconsistent(&self, method: &'static str, detail: String) -> SourceError {
         SourceError::Inconsistent {
             endpoint: self.endpoints().current_label().to_string(),
             method,

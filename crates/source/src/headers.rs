@@ -1,6 +1,6 @@
 //! Block headers: the latest, one by number, and ranges in JSON-RPC batches.
 
-use alloy::{eips::BlockNumberOrTag, providers::Provider};
+use alloy::{eips::BlockNumberOrTag, primitives::Bloom, providers::Provider};
 use futures::{StreamExt, TryStreamExt, stream};
 use tributary_types::BlockHeader;
 
@@ -12,6 +12,9 @@ use crate::{
 };
 
 const METHOD: &str = "eth_getBlockByNumber";
+
+/// A header with its `logsBloom` (absent on chains without one).
+pub(crate) type WithBloom = (BlockHeader, Option<Bloom>);
 
 fn inconsistent(endpoint: &str, detail: String) -> SourceError {
     SourceError::Inconsistent {
@@ -25,6 +28,7 @@ fn inconsistent(endpoint: &str, detail: String) -> SourceError {
 pub(crate) fn check_chain(endpoint: &str, headers: &[BlockHeader]) -> Result<(), SourceError> {
     for pair in headers.windows(2) {
         if !pair[0].is_parent_of(&pair[1]) {
+            crate::verify::count_inconsistent("headers");
             return Err(inconsistent(
                 endpoint,
                 format!(
@@ -91,6 +95,17 @@ impl EvmSource {
     /// A missing block or headers that do not link by parent hash are an
     /// [`SourceError::Inconsistent`] error.
     pub async fn headers(&self, from: u64, to: u64) -> Result<Vec<BlockHeader>, SourceError> {
+        let with_blooms = self.headers_with_blooms(from, to).await?;
+        Ok(with_blooms.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// [`EvmSource::headers`] with each block's `logsBloom` (when the node
+    /// sends one), for the dropped-log check.
+    pub(crate) async fn headers_with_blooms(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<WithBloom>, SourceError> {
         if from > to {
             return Ok(Vec::new());
         }
@@ -99,19 +114,23 @@ impl EvmSource {
             let start = from + i * size;
             (start, to.min(start.saturating_add(size - 1)))
         });
-        let parts: Vec<(String, Vec<BlockHeader>)> = stream::iter(chunks)
+        let parts: Vec<(String, Vec<WithBloom>)> = stream::iter(chunks)
             .map(|(a, b)| self.header_chunk(a, b))
             .buffered(self.settings().concurrency.max(1))
             .try_collect()
             .await?;
         let mut headers = Vec::with_capacity((to - from).saturating_add(1).try_into().unwrap_or(0));
+        let mut blooms = Vec::with_capacity(headers.capacity());
         let mut endpoint = String::new();
         for (label, part) in parts {
-            headers.extend(part);
+            for (header, bloom) in part {
+                headers.push(header);
+                blooms.push(bloom);
+            }
             endpoint = label;
         }
         check_chain(&endpoint, &headers)?;
-        Ok(headers)
+        Ok(headers.into_iter().zip(blooms).collect())
     }
 
     /// One batch: the headers of `[from, to]`, each checked to be present and
@@ -120,7 +139,7 @@ impl EvmSource {
         &self,
         from: u64,
         to: u64,
-    ) -> Result<(String, Vec<BlockHeader>), SourceError> {
+    ) -> Result<(String, Vec<WithBloom>), SourceError> {
         let params: Vec<(BlockNumberOrTag, bool)> = (from..=to)
             .map(|n| (BlockNumberOrTag::Number(n), false))
             .collect();
@@ -139,17 +158,16 @@ impl EvmSource {
         let endpoint = answer.endpoint.to_string();
         let mut out = Vec::with_capacity(params.len());
         for (number, item) in (from..=to).zip(answer.value) {
-            let header = item
-                .ok_or_else(|| inconsistent(&endpoint, format!("block {number} is missing")))?
-                .to_header()
-                .map_err(|d| inconsistent(&endpoint, d))?;
+            let rpc =
+                item.ok_or_else(|| inconsistent(&endpoint, format!("block {number} is missing")))?;
+            let header = rpc.to_header().map_err(|d| inconsistent(&endpoint, d))?;
             if header.number != number {
                 return Err(inconsistent(
                     &endpoint,
                     format!("asked for block {number}, got block {}", header.number),
                 ));
             }
-            out.push(header);
+            out.push((header, rpc.bloom()));
         }
         if out.len() != params.len() {
             return Err(inconsistent(

@@ -14,7 +14,11 @@
 //!   strictly in block order, with the headers the writer needs to detect
 //!   reorgs;
 //! - [`EvmSource::new_heads`]: the chain head from a WebSocket `newHeads`
-//!   subscription or by polling.
+//!   subscription or by polling;
+//! - defence against bad answers: logs whose block hash differs from the
+//!   header, and blocks whose `logsBloom` promises wanted logs that
+//!   `eth_getLogs` did not return, are fetched again and counted
+//!   (`tributary_rpc_inconsistent_total{kind}`), never handed on.
 
 mod calls;
 mod classify;
@@ -30,6 +34,7 @@ pub mod settings;
 mod source_tests;
 #[cfg(test)]
 mod test_node;
+mod verify;
 
 use std::sync::Arc;
 
@@ -40,7 +45,7 @@ pub use crate::{
     error::{RpcErrorKind, SourceError, endpoint_label},
     fetch::{FetchPlan, FetchedRange, HeaderMode},
     logs::LogFilter,
-    settings::RpcSettings,
+    settings::{BloomCheck, RpcSettings},
 };
 
 /// A connection to one EVM chain through one or more JSON-RPC endpoints.

@@ -125,6 +125,12 @@ impl Endpoints {
         }
     }
 
+    /// Moves the preference away from the endpoint in use now, so the next
+    /// request goes elsewhere (an answer from it was inconsistent).
+    pub fn avoid_current(&self) {
+        self.fail_over(self.current());
+    }
+
     /// Exponential backoff with full jitter; a server's requested delay is
     /// honoured (up to `backoff_max`) when the retry goes to the same server.
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {

@@ -46,6 +46,27 @@ pub struct RpcSettings {
     /// After failing over away from the first URL, go back to it after this
     /// long.
     pub failback_after: Duration,
+    /// Where blocks' `logsBloom` is checked against the `eth_getLogs` answer
+    /// to catch endpoints that silently drop logs.
+    pub bloom_check: BloomCheck,
+}
+
+/// Which fetched ranges get the dropped-log check: a block whose
+/// `logsBloom` says it holds a wanted address and topic while `eth_getLogs`
+/// returned nothing for it is fetched again (from the next endpoint).
+///
+/// The check needs the header of every block of the range. The unfinalized
+/// tail fetches those anyway for reorg detection; backfill fetches only each
+/// range's last header, so checking it costs one header per block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BloomCheck {
+    /// Never check.
+    Off,
+    /// Check ranges fetched with every header (the unfinalized tail).
+    #[default]
+    Tail,
+    /// Check every range, fetching every header in backfill too.
+    Always,
 }
 
 impl Default for RpcSettings {
@@ -64,6 +85,7 @@ impl Default for RpcSettings {
             backoff_base: Duration::from_millis(100),
             backoff_max: Duration::from_secs(10),
             failback_after: Duration::from_secs(60),
+            bloom_check: BloomCheck::Tail,
         }
     }
 }

@@ -47,6 +47,19 @@ pub enum StoreError {
         /// The cursor found in the store.
         found: Option<u64>,
     },
+    /// This process no longer holds the chain's lease (another took over,
+    /// or the lock's connection broke): the batch was not applied.
+    #[error(
+        "chain {chain_id}: lease lost (held epoch {epoch:?}, current epoch {current:?}); another indexer works this chain"
+    )]
+    LeaseLost {
+        /// Chain.
+        chain_id: u64,
+        /// The epoch this process held.
+        epoch: Option<u64>,
+        /// The epoch found in the store.
+        current: Option<u64>,
+    },
     /// A number does not fit the database's 64-bit integers.
     #[error("{what} {value} does not fit a signed 64-bit integer")]
     OutOfRange {

@@ -48,6 +48,11 @@ pub struct Batch {
     pub tokens: Vec<TokenRow>,
     /// Blocks at or below this are final: undo entries and headers below it are dropped.
     pub finalized: u64,
+    /// Logs that failed to decode or project, recorded with the batch.
+    pub dead_letters: Vec<crate::ops::DeadLetter>,
+    /// The lease epoch this batch was built under: the commit is refused
+    /// unless it is still current (`None`: no lease, no check).
+    pub lease_epoch: Option<u64>,
 }
 
 impl Store {
@@ -161,6 +166,9 @@ impl Store {
                 found,
             });
         }
+        if let Some(epoch) = batch.lease_epoch {
+            crate::lease::check_fence(&mut tx, d, batch.chain_id, epoch).await?;
+        }
         let t = std::time::Instant::now();
         let inserted = insert_events(&mut tx, d, batch.chain_id, &batch.events).await?;
         let events_s = t.elapsed().as_secs_f64();
@@ -169,6 +177,7 @@ impl Store {
         insert_undo(&mut tx, d, batch.chain_id, &batch.undo).await?;
         insert_headers(&mut tx, d, batch.chain_id, &batch.headers).await?;
         insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
+        crate::ops::insert_dead_letters(&mut tx, d, &batch.dead_letters).await?;
         tracing::trace!(
             events = batch.events.len(),
             events_s,
@@ -251,6 +260,7 @@ impl Store {
                 deleted_events = n;
             }
         }
+        crate::ops::delete_dead_letters_above(&mut tx, d, chain_id, ancestor.number).await?;
         insert_headers(&mut tx, d, chain_id, std::slice::from_ref(ancestor)).await?;
         let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
         q.bind_u64("block", ancestor.number)?

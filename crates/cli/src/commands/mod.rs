@@ -1,11 +1,13 @@
 //! One module per command; [`run`] dispatches.
 
 mod bench;
+mod dead_letters;
 mod demo;
 mod init;
 mod maintain;
 mod run;
 mod status;
+mod verify;
 
 use std::path::Path;
 
@@ -39,8 +41,12 @@ pub async fn run(args: Cli, metrics: PrometheusHandle) -> anyhow::Result<()> {
         Command::Rebuild { projection } => {
             maintain::rebuild(&load(&config_path)?, projection.as_deref()).await
         }
+        Command::Verify { sample } => verify::verify(&load(&config_path)?, sample).await,
         Command::Demo { listen, dir } => demo::demo(listen, dir, metrics).await,
         Command::Bench(bench) => bench::bench(bench).await,
+        Command::DeadLetters { action } => {
+            dead_letters::dead_letters(&load(&config_path)?, action).await
+        }
     }
 }
 

@@ -31,8 +31,17 @@ impl Projection for CdpVault {
         match input.role {
             "Deposit" | "Withdraw" => {
                 if let Ok(collateral) = arg_address(input, 1) {
-                    out.push(StateKey::paired(StateKind::VaultCollateral, vault, collateral, user));
-                    out.push(StateKey::account(StateKind::VaultCollateralToken, vault, collateral));
+                    out.push(StateKey::paired(
+                        StateKind::VaultCollateral,
+                        vault,
+                        collateral,
+                        user,
+                    ));
+                    out.push(StateKey::account(
+                        StateKind::VaultCollateralToken,
+                        vault,
+                        collateral,
+                    ));
                 }
             }
             "Borrow" | "Repay" => out.push(StateKey::account(StateKind::VaultDebt, vault, user)),
@@ -59,8 +68,16 @@ impl Projection for CdpVault {
                     c.sub(key, amount, "collateral")?;
                 }
             }
-            "Borrow" => c.add(StateKey::account(StateKind::VaultDebt, vault, user), arg_uint(input, 1)?, "debt")?,
-            "Repay" => c.sub(StateKey::account(StateKind::VaultDebt, vault, user), arg_uint(input, 1)?, "debt")?,
+            "Borrow" => c.add(
+                StateKey::account(StateKind::VaultDebt, vault, user),
+                arg_uint(input, 1)?,
+                "debt",
+            )?,
+            "Repay" => c.sub(
+                StateKey::account(StateKind::VaultDebt, vault, user),
+                arg_uint(input, 1)?,
+                "debt",
+            )?,
             _ => {}
         }
         let writes = c.into_writes();

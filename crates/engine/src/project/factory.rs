@@ -32,8 +32,14 @@ impl Projection for UniswapV2Factory {
         let token0 = arg_address(input, 0)?;
         let token1 = arg_address(input, 1)?;
         let pair = arg_address(input, 2)?;
-        state.set(StateKey::global(StateKind::PairToken0, pair), address_value(token0));
-        state.set(StateKey::global(StateKind::PairToken1, pair), address_value(token1));
+        state.set(
+            StateKey::global(StateKind::PairToken0, pair),
+            address_value(token0),
+        );
+        state.set(
+            StateKey::global(StateKind::PairToken1, pair),
+            address_value(token1),
+        );
         Ok(())
     }
 }

@@ -56,14 +56,20 @@ impl Projection for Gauge {
         c.sub(total, previous, "total weight")?;
         c.add(total, weight, "total weight")?;
         c.set(vote, weight);
-        c.set(StateKey::account(StateKind::GaugeKnown, ctrl, gauge), U256::from(1));
+        c.set(
+            StateKey::account(StateKind::GaugeKnown, ctrl, gauge),
+            U256::from(1),
+        );
         let writes = c.into_writes();
         write_all(state, writes);
         Ok(())
     }
 
     fn views(&self, written: &StateKey, _state: &Overlay, out: &mut Vec<View>) {
-        if matches!(written.kind, StateKind::GaugeKnown | StateKind::GaugeTotalWeight) {
+        if matches!(
+            written.kind,
+            StateKind::GaugeKnown | StateKind::GaugeTotalWeight
+        ) {
             out.push(View::new(
                 StateKey::global(StateKind::EmissionRate, written.scope),
                 written.scope,

@@ -16,7 +16,8 @@ pub struct Erc721;
 pub(crate) const TRANSFER: &str = "Transfer";
 
 /// State kinds an ERC-721 transfer writes.
-pub(crate) const KINDS: &[StateKind] = &[StateKind::NftOwner, StateKind::NftCount, StateKind::Supply];
+pub(crate) const KINDS: &[StateKind] =
+    &[StateKind::NftOwner, StateKind::NftCount, StateKind::Supply];
 
 impl Projection for Erc721 {
     fn kinds(&self) -> &'static [StateKind] {
@@ -81,14 +82,22 @@ pub(crate) fn transfer(
     if from == Address::ZERO {
         c.add(supply, U256::from(1), "collection supply")?;
     } else {
-        c.sub(StateKey::account(StateKind::NftCount, coll, from), U256::from(1), "sender count")?;
+        c.sub(
+            StateKey::account(StateKind::NftCount, coll, from),
+            U256::from(1),
+            "sender count",
+        )?;
     }
     if to == Address::ZERO {
         if from != Address::ZERO {
             c.sub(supply, U256::from(1), "collection supply")?;
         }
     } else {
-        c.add(StateKey::account(StateKind::NftCount, coll, to), U256::from(1), "recipient count")?;
+        c.add(
+            StateKey::account(StateKind::NftCount, coll, to),
+            U256::from(1),
+            "recipient count",
+        )?;
     }
     c.set(owner_key, U256::from_be_bytes(to.into_word().0));
     Ok(c.into_writes())

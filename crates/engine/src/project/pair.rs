@@ -18,7 +18,12 @@ impl Projection for UniswapV2Pair {
     fn kinds(&self) -> &'static [StateKind] {
         // Token addresses are not cleared by a rebuild: the factory's events
         // or a chain read set them, never the pair's own events.
-        &[StateKind::Balance, StateKind::Supply, StateKind::Reserve0, StateKind::Reserve1]
+        &[
+            StateKind::Balance,
+            StateKind::Supply,
+            StateKind::Reserve0,
+            StateKind::Reserve1,
+        ]
     }
 
     fn keys(&self, input: &EventInput<'_>, out: &mut Vec<StateKey>) {

@@ -32,7 +32,10 @@ impl Projection for PriceFeed {
         };
         let updated_at = arg_uint(input, 2)?;
         state.set(StateKey::global(StateKind::Price, feed), answer);
-        state.set(StateKey::global(StateKind::PriceUpdatedAt, feed), updated_at);
+        state.set(
+            StateKey::global(StateKind::PriceUpdatedAt, feed),
+            updated_at,
+        );
         Ok(())
     }
 }

@@ -21,7 +21,11 @@ impl Projection for Rewards {
 
     fn keys(&self, input: &EventInput<'_>, out: &mut Vec<StateKey>) {
         if let Ok(user) = arg_address(input, 0) {
-            out.push(StateKey::account(StateKind::RewardsClaimed, input.log.address, user));
+            out.push(StateKey::account(
+                StateKind::RewardsClaimed,
+                input.log.address,
+                user,
+            ));
         }
     }
 
@@ -29,14 +33,21 @@ impl Projection for Rewards {
         let user = arg_address(input, 0)?;
         let amount = arg_uint(input, 1)?;
         let mut c = Changes::new(state);
-        c.add(StateKey::account(StateKind::RewardsClaimed, input.log.address, user), amount, "claimed")?;
+        c.add(
+            StateKey::account(StateKind::RewardsClaimed, input.log.address, user),
+            amount,
+            "claimed",
+        )?;
         let writes = c.into_writes();
         write_all(state, writes);
         Ok(())
     }
 
     fn views(&self, written: &StateKey, _state: &Overlay, out: &mut Vec<View>) {
-        if matches!(written.kind, StateKind::RewardsClaimed | StateKind::PendingRewards) {
+        if matches!(
+            written.kind,
+            StateKind::RewardsClaimed | StateKind::PendingRewards
+        ) {
             let user = written.subject_address();
             out.push(View::new(
                 StateKey::account(StateKind::PendingRewards, written.scope, user),

@@ -20,7 +20,11 @@ impl Projection for Savings {
 
     fn keys(&self, input: &EventInput<'_>, out: &mut Vec<StateKey>) {
         if let Ok(user) = arg_address(input, 0) {
-            out.push(StateKey::account(StateKind::SavingsPrincipal, input.log.address, user));
+            out.push(StateKey::account(
+                StateKind::SavingsPrincipal,
+                input.log.address,
+                user,
+            ));
         }
     }
 
@@ -40,7 +44,10 @@ impl Projection for Savings {
     }
 
     fn views(&self, written: &StateKey, _state: &Overlay, out: &mut Vec<View>) {
-        if matches!(written.kind, StateKind::SavingsPrincipal | StateKind::SavingsInterest) {
+        if matches!(
+            written.kind,
+            StateKind::SavingsPrincipal | StateKind::SavingsInterest
+        ) {
             let user = written.subject_address();
             out.push(View::new(
                 StateKey::account(StateKind::SavingsInterest, written.scope, user),

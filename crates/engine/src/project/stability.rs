@@ -17,14 +17,21 @@ impl Projection for StabilityPool {
 
     fn keys(&self, input: &EventInput<'_>, out: &mut Vec<StateKey>) {
         if let Ok(user) = arg_address(input, 0) {
-            out.push(StateKey::account(StateKind::StabilityDeposit, input.log.address, user));
+            out.push(StateKey::account(
+                StateKind::StabilityDeposit,
+                input.log.address,
+                user,
+            ));
         }
     }
 
     fn apply(&self, input: &EventInput<'_>, state: &mut Overlay) -> Result<(), ProjectionError> {
         let user = arg_address(input, 0)?;
         let deposit = arg_uint(input, 1)?;
-        state.set(StateKey::account(StateKind::StabilityDeposit, input.log.address, user), deposit);
+        state.set(
+            StateKey::account(StateKind::StabilityDeposit, input.log.address, user),
+            deposit,
+        );
         Ok(())
     }
 }

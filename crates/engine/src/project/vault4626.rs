@@ -35,7 +35,10 @@ impl Projection for Erc4626 {
     }
 
     fn views(&self, written: &StateKey, _state: &Overlay, out: &mut Vec<View>) {
-        if matches!(written.kind, StateKind::Supply | StateKind::Balance | StateKind::TotalAssets) {
+        if matches!(
+            written.kind,
+            StateKind::Supply | StateKind::Balance | StateKind::TotalAssets
+        ) {
             out.push(View::new(
                 StateKey::global(StateKind::TotalAssets, written.scope),
                 written.scope,

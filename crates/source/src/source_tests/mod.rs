@@ -2,6 +2,7 @@
 //! retries, failover, batching and consistency checks.
 
 mod blocks;
+mod bloom;
 mod endpoints;
 mod logs;
 
@@ -24,7 +25,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::{
-    EvmSource, FetchPlan, HeaderMode, LogFilter, RpcErrorKind, RpcSettings, SourceError,
+    BloomCheck, EvmSource, FetchPlan, HeaderMode, LogFilter, RpcErrorKind, RpcSettings,
+    SourceError,
     test_node::{Reply, TestNode, closed_url},
 };
 

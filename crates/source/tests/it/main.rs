@@ -1,5 +1,6 @@
 //! Integration tests of `tributary-source` against a real anvil node.
 
+mod bloom;
 mod chain;
 mod fetch;
 mod heads;

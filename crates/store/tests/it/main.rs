@@ -84,6 +84,8 @@ macro_rules! both {
     };
 }
 
+mod ops;
+
 both!(
     commit_applies_once_and_guards_the_cursor,
     uint256_values_are_exact_and_sorted_numerically,

@@ -1,0 +1,43 @@
+//! `tributary verify [--sample N]`: indexed state against the chain's own
+//! views at the indexed block, every difference listed.
+
+use tributary_config::Config;
+use tributary_engine::verify::{VerifyReport, verify_chain};
+use tributary_source::EvmSource;
+
+use crate::commands::open_store;
+
+/// Verifies every chain; fails (exit 1) when any value differs.
+pub async fn verify(config: &Config, sample: Option<usize>) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let mut total = 0;
+    for chain in &config.chains {
+        let source = EvmSource::connect(tributary_engine::setup::rpc_settings(chain)).await?;
+        let report = verify_chain(&store, &source, chain.chain_id, sample).await?;
+        print_report(&chain.name, &report);
+        total += report.differences.len();
+    }
+    if total > 0 {
+        anyhow::bail!("{total} indexed values differ from the chain");
+    }
+    Ok(())
+}
+
+fn print_report(name: &str, report: &VerifyReport) {
+    println!(
+        "{name} (chain {}): {} values checked at block {}, {} differences",
+        report.chain_id,
+        report.checked,
+        report.block,
+        report.differences.len()
+    );
+    for d in &report.differences {
+        let chain = d
+            .chain
+            .map_or_else(|| "call failed".to_string(), |v| v.to_string());
+        println!(
+            "  {:?} {} {} via {}: indexed {} chain {}",
+            d.key.kind, d.key.scope, d.key.subject, d.view, d.indexed, chain
+        );
+    }
+}
