@@ -29,6 +29,7 @@ const MAX_TEXT: usize = 256;
 enum Tag {
     Events = 1,
     Holders = 2,
+    Nfts = 3,
 }
 
 impl Tag {
@@ -36,6 +37,7 @@ impl Tag {
         match self {
             Self::Events => "/v1/events",
             Self::Holders => "/v1/tokens/{address}/holders",
+            Self::Nfts => "/v1/accounts/{address}/nfts",
         }
     }
 }
@@ -81,6 +83,26 @@ pub struct HolderCursor {
     pub token: Address,
     /// The last holder served.
     pub position: HolderPosition,
+}
+
+/// Encodes the last NFT served: its chain, collection and token id.
+pub fn encode_nfts(chain_id: ChainId, collection: Address, token_id: U256) -> String {
+    let mut payload = header(Tag::Nfts);
+    payload.extend_from_slice(&chain_id.to_be_bytes());
+    payload.extend_from_slice(collection.as_slice());
+    payload.extend_from_slice(&token_id.to_be_bytes::<32>());
+    seal(payload)
+}
+
+/// Decodes a cursor issued by [`encode_nfts`].
+pub fn decode_nfts(text: &str) -> Result<(ChainId, Address, U256), CursorError> {
+    let payload = open(text, Tag::Nfts)?;
+    let mut r = Reader(&payload);
+    let chain_id = r.u64()?;
+    let collection = Address::from_slice(r.take(20)?);
+    let token_id = U256::from_be_slice(r.take(32)?);
+    r.end()?;
+    Ok((chain_id, collection, token_id))
 }
 
 /// Encodes the position of the last event served.
@@ -187,6 +209,7 @@ fn open(text: &str, expected: Tag) -> Result<Vec<u8>, CursorError> {
     let issued = match payload[1] {
         1 => Tag::Events,
         2 => Tag::Holders,
+        3 => Tag::Nfts,
         _ => return Err(CursorError::Malformed),
     };
     if issued != expected {

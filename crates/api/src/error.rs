@@ -3,7 +3,7 @@
 //! anything the client sent and a 5xx status only for our own failures.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tributary_store::StoreError;
 
@@ -120,6 +120,30 @@ pub enum ApiError {
         /// The method received.
         method: String,
     },
+    /// `/v1/ws` was asked for without a WebSocket upgrade.
+    #[error("this endpoint speaks WebSocket only: {reason}")]
+    UpgradeRequired {
+        /// Why the upgrade was refused.
+        reason: String,
+    },
+    /// More push topics than one connection may hold.
+    #[error("at most {max} subscriptions per connection")]
+    TooManySubscriptions {
+        /// The cap.
+        max: usize,
+    },
+    /// The client exceeded its request rate.
+    #[error("too many requests: retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a request will be accepted (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
+    /// An answer could not be produced for a reason of ours.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed (logged, not shown).
+        reason: String,
+    },
     /// `/metrics` was asked for but no Prometheus recorder was installed.
     #[error("metrics are not enabled in this process")]
     MetricsDisabled,
@@ -182,7 +206,10 @@ impl ApiError {
             | Self::UnknownParameter { .. }
             | Self::DuplicateParameter { .. }
             | Self::InvalidPath { .. }
-            | Self::AmbiguousChain { .. } => StatusCode::BAD_REQUEST,
+            | Self::AmbiguousChain { .. }
+            | Self::TooManySubscriptions { .. } => StatusCode::BAD_REQUEST,
+            Self::UpgradeRequired { .. } => StatusCode::UPGRADE_REQUIRED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownChain { .. }
             | Self::UnknownContract { .. }
             | Self::UnknownToken { .. }
@@ -190,7 +217,7 @@ impl ApiError {
             | Self::MetricsDisabled => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Store { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store { .. } | Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -214,7 +241,10 @@ impl ApiError {
             Self::MetricsDisabled => "metrics_disabled",
             Self::Timeout => "timeout",
             Self::Unavailable { .. } => "unavailable",
-            Self::Store { .. } => "internal",
+            Self::Store { .. } | Self::Internal { .. } => "internal",
+            Self::UpgradeRequired { .. } => "upgrade_required",
+            Self::TooManySubscriptions { .. } => "too_many_subscriptions",
+            Self::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -224,6 +254,7 @@ impl ApiError {
         match self {
             Self::Unavailable { .. } => "the database is unavailable; retry later".to_string(),
             Self::Store { .. } => "internal error while reading the store".to_string(),
+            Self::Internal { .. } => "internal error".to_string(),
             other => other.to_string(),
         }
     }
@@ -247,7 +278,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(code = self.code(), error = %self, "request rejected");
         }
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 

@@ -1,5 +1,5 @@
-//! The middleware stack every request passes: request id, tracing, CORS,
-//! compression, timeout, and per-route metrics.
+//! The middleware stack every request passes: request id, tracing, rate
+//! limit, CORS, compression, timeout, per-route metrics and the read cache.
 
 use std::time::Instant;
 
@@ -16,13 +16,14 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::state::ApiConfig;
+use crate::state::AppState;
 
 /// Header carrying the request id (taken from the client when it sends one).
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps `router` in the whole stack.
-pub(crate) fn apply(router: Router, config: &ApiConfig) -> Router {
+pub(crate) fn apply(router: Router, state: &AppState) -> Router {
+    let config = state.config();
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -34,6 +35,10 @@ pub(crate) fn apply(router: Router, config: &ApiConfig) -> Router {
             tracing::info_span!("http", method = %req.method(), uri = %req.uri(), request_id = id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ratelimit::layer,
+        ))
         .layer(cors(&config.cors_origins))
         .layer(CompressionLayer::new())
         .layer(middleware::map_response(timeout_as_json))
@@ -41,7 +46,14 @@ pub(crate) fn apply(router: Router, config: &ApiConfig) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ));
-    router.route_layer(middleware::from_fn(track)).layer(stack)
+    // Route layers: the cache inside the metrics, so hits are counted too.
+    router
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cache::layer,
+        ))
+        .route_layer(middleware::from_fn(track))
+        .layer(stack)
 }
 
 /// CORS for the configured origins (`*`: any); none configured: no CORS headers.

@@ -147,8 +147,12 @@ pub struct HoldersPage {
 pub struct HolderItem {
     /// Holder, EIP-55.
     pub account: String,
-    /// Balance in base units, decimal string.
-    pub balance: String,
+    /// Balance in base units, decimal string (fungible tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<String>,
+    /// Tokens owned (`erc721` and `vote_escrow` collections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 /// Answer of `/v1/status` (and of `/readyz`).

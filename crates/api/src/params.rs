@@ -186,6 +186,29 @@ impl FromQuery for BalancesParams {
     }
 }
 
+/// Parameters of `/v1/sse`.
+#[derive(Debug)]
+pub(crate) struct SseParams {
+    /// Comma-separated topics, as given.
+    pub topics: String,
+}
+
+impl FromQuery for SseParams {
+    const ACCEPTED: &'static [&'static str] = &["topics"];
+
+    fn from_query(q: &mut QueryPairs) -> Result<Self, ApiError> {
+        let topics = q.take("topics").unwrap_or_default();
+        if topics.split(',').all(|t| t.trim().is_empty()) {
+            return Err(ApiError::InvalidParameter {
+                name: "topics",
+                value: clip(&topics),
+                expected: "a comma-separated list of blocks, account:<address>, events:<contract>",
+            });
+        }
+        Ok(Self { topics })
+    }
+}
+
 /// Parameters of `/v1/tokens/{address}/holders`.
 #[derive(Debug)]
 pub(crate) struct HoldersParams {
@@ -204,6 +227,72 @@ impl FromQuery for HoldersParams {
             after: q
                 .take("after")
                 .map(|v| cursor::decode_holders(&v))
+                .transpose()?,
+        })
+    }
+}
+
+/// Parameters of the history endpoints.
+#[derive(Debug)]
+pub(crate) struct HistoryParams {
+    pub chain: Option<String>,
+    /// The window, in seconds, and its name.
+    pub timeframe: (u64, &'static str),
+}
+
+/// The history windows, by name.
+const TIMEFRAMES: &[(&str, u64)] = &[
+    ("1d", 86_400),
+    ("7d", 7 * 86_400),
+    ("30d", 30 * 86_400),
+    ("90d", 90 * 86_400),
+    ("1y", 365 * 86_400),
+];
+
+impl FromQuery for HistoryParams {
+    const ACCEPTED: &'static [&'static str] = &["chain", "timeframe"];
+
+    fn from_query(q: &mut QueryPairs) -> Result<Self, ApiError> {
+        let timeframe = match q.take("timeframe") {
+            None => ("7d", 7 * 86_400),
+            Some(v) => TIMEFRAMES
+                .iter()
+                .find(|(name, _)| *name == v)
+                .copied()
+                .ok_or_else(|| ApiError::InvalidParameter {
+                    name: "timeframe",
+                    value: clip(&v),
+                    expected: "one of 1d, 7d, 30d, 90d, 1y",
+                })?,
+        };
+        Ok(Self {
+            chain: q.take("chain").map(|v| chain(&v)).transpose()?,
+            timeframe: (timeframe.1, timeframe.0),
+        })
+    }
+}
+
+/// Parameters of `/v1/accounts/{address}/nfts`.
+#[derive(Debug)]
+pub(crate) struct NftsParams {
+    pub collection: Option<Address>,
+    pub limit: u32,
+    pub after: Option<(u64, Address, alloy_primitives::U256)>,
+}
+
+impl FromQuery for NftsParams {
+    const ACCEPTED: &'static [&'static str] = &["collection", "limit", "after"];
+
+    fn from_query(q: &mut QueryPairs) -> Result<Self, ApiError> {
+        Ok(Self {
+            collection: q
+                .take("collection")
+                .map(|v| parse_address("collection", &v))
+                .transpose()?,
+            limit: limit(q.take("limit"))?,
+            after: q
+                .take("after")
+                .map(|v| cursor::decode_nfts(&v))
                 .transpose()?,
         })
     }
@@ -243,12 +332,18 @@ fn limit(value: Option<String>) -> Result<u32, ApiError> {
     }
 }
 
+/// Highest block number a query accepts: the stores keep heights as signed
+/// 64-bit integers.
+pub(crate) const MAX_BLOCK: u64 = i64::MAX as u64;
+
 fn block(name: &'static str, value: &str) -> Result<u64, ApiError> {
-    digits_u64(value).ok_or_else(|| ApiError::InvalidParameter {
-        name,
-        value: clip(value),
-        expected: "a block number (decimal integer up to 2^64-1)",
-    })
+    digits_u64(value)
+        .filter(|b| *b <= MAX_BLOCK)
+        .ok_or_else(|| ApiError::InvalidParameter {
+            name,
+            value: clip(value),
+            expected: "a block number (decimal integer up to 2^63-1)",
+        })
 }
 
 fn chain(value: &str) -> Result<String, ApiError> {
@@ -348,6 +443,11 @@ mod tests {
         assert_eq!(code(events("after=xyz")), "invalid_cursor");
         assert_eq!(code(events("from_block=abc")), "invalid_parameter");
         assert_eq!(code(events("to_block=1.5")), "invalid_parameter");
+        assert_eq!(
+            code(events("to_block=9223372036854775808")),
+            "invalid_parameter"
+        );
+        assert_eq!(code(events("to_block=9223372036854775807")), "ok");
         assert_eq!(code(events("from_block=5&to_block=4")), "invalid_range");
         assert_eq!(code(events("address=0x12")), "invalid_address");
         assert_eq!(code(events("chain=")), "invalid_parameter");

@@ -8,7 +8,12 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tributary_store::Store;
 use tributary_types::ChainId;
 
+use crate::cache::validity::Validity;
+use crate::cache::{AnswerCache, Gate};
 use crate::error::{ApiError, clip};
+use crate::live::{self, Live, NoticeSource};
+use crate::ratelimit::Limiter;
+use crate::settings::{CacheSettings, LiveSettings, RateLimit};
 
 /// A configured chain, as the API sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,14 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// Longest a request may take before it is answered `503 timeout`.
     pub request_timeout: Duration,
+    /// The read cache.
+    pub cache: CacheSettings,
+    /// Per-client rate limit (`None`: unlimited).
+    pub rate_limit: Option<RateLimit>,
+    /// WebSocket / SSE pushes.
+    pub live: LiveSettings,
+    /// The contracts that hold DeFi positions (portfolio, pools, NFTs).
+    pub positions: crate::positions::Catalog,
 }
 
 impl Default for ApiConfig {
@@ -41,6 +54,10 @@ impl Default for ApiConfig {
             contracts: Vec::new(),
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
+            cache: CacheSettings::default(),
+            rate_limit: Some(RateLimit::default()),
+            live: LiveSettings::default(),
+            positions: crate::positions::Catalog::default(),
         }
     }
 }
@@ -56,18 +73,63 @@ struct Inner {
     store: Store,
     config: ApiConfig,
     metrics: Option<PrometheusHandle>,
+    cache: AnswerCache,
+    live: Arc<Live>,
+    limiter: Option<Limiter>,
 }
 
 impl AppState {
     /// State over `store`, serving `config`; `/metrics` renders `metrics` (404 when `None`).
+    ///
+    /// Until [`AppState::start_live`] runs, nothing tells the cache about
+    /// commits, so it serves no hits (every read goes to the store) and no
+    /// pushes are sent.
     pub fn new(store: Store, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
+        let chains: Vec<_> = config.chains.iter().map(|c| c.chain_id).collect();
+        let cache = AnswerCache::new(
+            &config.cache,
+            Validity::new(&chains),
+            Gate::new(store.clone(), chains),
+        );
+        let live = Arc::new(Live::new(config.live.clone()));
+        let limiter = config.rate_limit.map(Limiter::new);
         Self {
             inner: Arc::new(Inner {
                 store,
                 config,
                 metrics,
+                cache,
+                live,
+                limiter,
             }),
         }
+    }
+
+    /// Starts following commits from `source`: cache invalidation, WebSocket
+    /// and SSE pushes, and the cursor poller (a safety net for lost notices,
+    /// or the only source with [`NoticeSource::Poll`]). Call once, inside a
+    /// Tokio runtime; the tasks end when [`crate::serve`] shuts down or
+    /// [`AppState::close`] is called.
+    pub fn start_live(&self, source: NoticeSource) {
+        live::start(self, source);
+    }
+
+    /// Ends every push connection and live task (what [`crate::serve`] does
+    /// at shutdown).
+    pub fn close(&self) {
+        self.inner.live.close();
+    }
+
+    pub(crate) fn cache(&self) -> &AnswerCache {
+        &self.inner.cache
+    }
+
+    pub(crate) fn live(&self) -> &Arc<Live> {
+        &self.inner.live
+    }
+
+    pub(crate) fn limiter(&self) -> Option<&Limiter> {
+        self.inner.limiter.as_ref()
     }
 
     /// The store reads go to.

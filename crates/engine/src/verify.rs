@@ -194,9 +194,11 @@ fn check(
         tags.get(&(key.kind, key.scope, prefix)).copied()
     };
     let (view, data, word): (&'static str, Vec<u8>, usize) = match key.kind {
-        StateKind::Balance | StateKind::NftCount => {
-            ("balanceOf", balanceOfCall { owner: account }.abi_encode(), 0)
-        }
+        StateKind::Balance | StateKind::NftCount => (
+            "balanceOf",
+            balanceOfCall { owner: account }.abi_encode(),
+            0,
+        ),
         StateKind::Supply => ("totalSupply", totalSupplyCall {}.abi_encode(), 0),
         StateKind::NftOwner => ("ownerOf", ownerOfCall { tokenId: id }.abi_encode(), 0),
         StateKind::Reserve0 => ("getReserves", getReservesCall {}.abi_encode(), 0),
@@ -222,19 +224,21 @@ fn check(
         }
         StateKind::LockAmount => ("locked", lockedCall { tokenId: id }.abi_encode(), 0),
         StateKind::LockEnd => ("locked", lockedCall { tokenId: id }.abi_encode(), 1),
-        StateKind::SavingsPrincipal => {
-            ("principalOf", principalOfCall { user: account }.abi_encode(), 0)
-        }
+        StateKind::SavingsPrincipal => (
+            "principalOf",
+            principalOfCall { user: account }.abi_encode(),
+            0,
+        ),
         StateKind::SavingsInterest => {
             let data = accruedInterestCall { user: account }.abi_encode();
             ("accruedInterest", data, 0)
         }
-        StateKind::StabilityDeposit => {
-            ("deposits", depositsCall { user: account }.abi_encode(), 0)
-        }
-        StateKind::GaugeWeight => {
-            ("gaugeWeight", gaugeWeightCall { gauge: account }.abi_encode(), 0)
-        }
+        StateKind::StabilityDeposit => ("deposits", depositsCall { user: account }.abi_encode(), 0),
+        StateKind::GaugeWeight => (
+            "gaugeWeight",
+            gaugeWeightCall { gauge: account }.abi_encode(),
+            0,
+        ),
         StateKind::GaugeTotalWeight => ("totalWeight", totalWeightCall {}.abi_encode(), 0),
         StateKind::GaugeVote => {
             let gauge = tag()?;

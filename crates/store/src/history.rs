@@ -107,7 +107,10 @@ impl Store {
 
     /// The latest hour with any point of `chain_id`.
     pub async fn last_history_bucket(&self, chain_id: ChainId) -> Result<Option<u64>, StoreError> {
-        let mut q = Sql::new(self.dialect, "SELECT MAX(bucket) FROM history WHERE chain_id = ");
+        let mut q = Sql::new(
+            self.dialect,
+            "SELECT MAX(bucket) FROM history WHERE chain_id = ",
+        );
         q.bind_u64("chain_id", chain_id)?;
         use sqlx::Row;
         let Some(row) = q.fetch_optional(self.pool()).await? else {
@@ -118,7 +121,11 @@ impl Store {
     }
 
     /// Deletes the points of blocks from `from_block` on (undone by a reorg).
-    pub async fn drop_history_from(&self, chain_id: ChainId, from_block: u64) -> Result<u64, StoreError> {
+    pub async fn drop_history_from(
+        &self,
+        chain_id: ChainId,
+        from_block: u64,
+    ) -> Result<u64, StoreError> {
         let mut q = Sql::new(self.dialect, "DELETE FROM history WHERE chain_id = ");
         q.bind_u64("chain_id", chain_id)?
             .push(" AND block_number >= ")

@@ -9,10 +9,10 @@
 
 mod dialect;
 mod error;
+pub mod history;
 pub mod lease;
 pub mod maintain;
 pub mod ops;
-pub mod history;
 pub mod positions;
 pub mod read;
 mod snapshot;

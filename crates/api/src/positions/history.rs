@@ -156,7 +156,11 @@ fn account_point(p: &tributary_portfolio::Portfolio) -> Value {
 }
 
 /// Every pair of `chain_id`.
-async fn pairs(store: &Store, catalog: &Catalog, chain_id: ChainId) -> Result<Vec<Address>, StoreError> {
+async fn pairs(
+    store: &Store,
+    catalog: &Catalog,
+    chain_id: ChainId,
+) -> Result<Vec<Address>, StoreError> {
     let mut out = Vec::new();
     for e in catalog.of(chain_id, ContractKind::UniswapV2Pair) {
         out.extend(super::addresses(store, chain_id, e).await?);

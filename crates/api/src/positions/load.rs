@@ -137,7 +137,13 @@ impl<'a> Loader<'a> {
             erc4626: Vec::new(),
             rewards: Vec::new(),
         };
-        for (_, pair) in all_of(self.store, self.catalog, self.chain_id, ContractKind::UniswapV2Pair).await?
+        for (_, pair) in all_of(
+            self.store,
+            self.catalog,
+            self.chain_id,
+            ContractKind::UniswapV2Pair,
+        )
+        .await?
         {
             let lp_balance = get(StateKind::Balance, pair);
             if lp_balance.is_zero() {

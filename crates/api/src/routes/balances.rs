@@ -1,7 +1,10 @@
 //! `GET /v1/accounts/{address}/balances`: every non-zero fungible balance.
 
+use alloy_primitives::Address;
 use axum::Json;
 use axum::extract::State;
+
+use tributary_types::ChainId;
 
 use crate::error::ApiError;
 use crate::model::{BalanceItem, BalancesAnswer, ErrorBody, checksum};
@@ -18,7 +21,7 @@ const FUNGIBLE_KINDS: &[&str] = &["erc20", "uniswap_v2_pair", "erc4626"];
     path = "/v1/accounts/{address}/balances",
     tag = "accounts",
     params(
-        ("address" = String, Path, description = "Account address, any case"),
+        ("address" = String, Path, description = "Account address, any case", pattern = r"^0[xX][0-9a-fA-F]{40}$"),
         crate::openapi::BalancesQuery,
     ),
     responses(
@@ -36,9 +39,19 @@ pub(crate) async fn balances(
         Some(c) => Some(state.resolve_chain(c)?.chain_id),
         None => None,
     };
+    load(&state, account, chain_id).await.map(Json)
+}
+
+/// The balances answer of `account` (on `chain_id` only, if given), read in
+/// one snapshot; also what account pushes carry.
+pub(crate) async fn load(
+    state: &AppState,
+    account: Address,
+    chain_id: Option<ChainId>,
+) -> Result<BalancesAnswer, ApiError> {
     let mut snapshot = state.store().snapshot().await?;
     let rows = snapshot.balances(account, chain_id).await?;
-    let at = block_at(&mut snapshot, &state, chain_id).await?;
+    let at = block_at(&mut snapshot, state, chain_id).await?;
     snapshot.finish().await?;
     let balances = rows
         .into_iter()
@@ -52,9 +65,9 @@ pub(crate) async fn balances(
             balance: r.balance.to_string(),
         })
         .collect();
-    Ok(Json(BalancesAnswer {
+    Ok(BalancesAnswer {
         address: checksum(&account),
         balances,
         at,
-    }))
+    })
 }

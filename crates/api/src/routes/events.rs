@@ -62,7 +62,8 @@ pub(crate) async fn events(
     }))
 }
 
-fn item(row: EventRow) -> EventItem {
+/// An event row as answers (and pushes) show it.
+pub(crate) fn item(row: EventRow) -> EventItem {
     EventItem {
         chain_id: row.chain_id,
         block_number: row.block_number,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use tributary_store::Snapshot;
 use tributary_store::read::HolderPosition;
-use tributary_types::ChainId;
+use tributary_types::{ChainId, StateKind};
 
 use crate::cursor::{self, CursorError, HolderCursor};
 use crate::error::ApiError;
@@ -20,7 +20,7 @@ use crate::state::AppState;
     path = "/v1/tokens/{address}/holders",
     tag = "tokens",
     params(
-        ("address" = String, Path, description = "Token address, any case"),
+        ("address" = String, Path, description = "Token address, any case", pattern = r"^0[xX][0-9a-fA-F]{40}$"),
         crate::openapi::HoldersQuery,
     ),
     responses(
@@ -39,7 +39,14 @@ pub(crate) async fn holders(
         None => None,
     };
     let mut snapshot = state.store().snapshot().await?;
-    let chain_id = token_chain(&mut snapshot, &state, token, asked).await?;
+    let (chain_id, kind) = token_chain(&mut snapshot, &state, token, asked).await?;
+    // An NFT collection's holders are ranked by how many tokens they own.
+    let nft = matches!(kind.as_str(), "erc721" | "vote_escrow");
+    let ranked_by = if nft {
+        StateKind::NftCount
+    } else {
+        StateKind::Balance
+    };
     let after = match p.after {
         Some(c) if c.chain_id != chain_id || c.token != token => {
             return Err(CursorError::WrongToken.into());
@@ -48,7 +55,7 @@ pub(crate) async fn holders(
         None => None,
     };
     let mut rows = snapshot
-        .holders(chain_id, token, after, p.limit + 1)
+        .holders_by(chain_id, token, ranked_by, after, p.limit + 1)
         .await?;
     let total_supply = snapshot.total_supply(chain_id, token).await?;
     let block = snapshot.indexed_block(chain_id).await?;
@@ -68,7 +75,8 @@ pub(crate) async fn holders(
             .into_iter()
             .map(|r| HolderItem {
                 account: checksum(&r.account),
-                balance: r.balance.to_string(),
+                balance: (!nft).then(|| r.balance.to_string()),
+                count: nft.then(|| u64::try_from(r.balance).unwrap_or(u64::MAX)),
             })
             .collect(),
         next,
@@ -77,22 +85,24 @@ pub(crate) async fn holders(
     }))
 }
 
-/// The configured chain `token` is tracked on: the one asked for, or the only one.
+/// The configured chain `token` is tracked on (the one asked for, or the
+/// only one), and the token's template kind there.
 async fn token_chain(
     snapshot: &mut Snapshot,
     state: &AppState,
     token: Address,
     asked: Option<ChainId>,
-) -> Result<ChainId, ApiError> {
-    let chains: Vec<ChainId> = snapshot
+) -> Result<(ChainId, String), ApiError> {
+    let found: Vec<(ChainId, String)> = snapshot
         .tokens(asked, Some(token))
         .await?
         .into_iter()
-        .map(|t| t.chain_id)
-        .filter(|c| state.is_configured(*c))
+        .map(|t| (t.chain_id, t.kind))
+        .filter(|(c, _)| state.is_configured(*c))
         .collect();
+    let chains: Vec<ChainId> = found.iter().map(|(c, _)| *c).collect();
     match chains.as_slice() {
-        [only] => Ok(*only),
+        [_] => Ok(found[0].clone()),
         [] => Err(ApiError::UnknownToken {
             token: checksum(&token),
             chain_id: asked,

@@ -6,7 +6,9 @@ pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod holders;
 pub(crate) mod positions;
+pub(crate) mod sse;
 pub(crate) mod status;
+pub(crate) mod ws;
 
 use tributary_store::Snapshot;
 use tributary_types::ChainId;

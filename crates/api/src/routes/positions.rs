@@ -17,10 +17,10 @@ use crate::error::ApiError;
 use crate::model::{BlockAt, BlockJson, checksum};
 use crate::params::{AddressPath, BalancesParams, HistoryParams, NftsParams, Query};
 use crate::positions::{BUCKET_SECONDS, Loader, addresses};
-use tributary_config::ContractKind;
-use tributary_store::history::Series;
 use crate::routes::{block_at, split_page};
 use crate::state::AppState;
+use tributary_config::ContractKind;
+use tributary_store::history::Series;
 
 /// Every position route.
 pub(crate) fn router() -> Router<AppState> {
@@ -230,13 +230,14 @@ pub(crate) async fn nfts(
             chain_id: None,
         });
     }
-    let after = p.after.map(|(chain_id, collection, token_id)| {
-        tributary_store::positions::NftRow {
-            chain_id,
-            collection,
-            token_id,
-        }
-    });
+    let after =
+        p.after.map(
+            |(chain_id, collection, token_id)| tributary_store::positions::NftRow {
+                chain_id,
+                collection,
+                token_id,
+            },
+        );
     let chain = match collections.as_slice() {
         [(only, _)] => Some(*only),
         _ => None,

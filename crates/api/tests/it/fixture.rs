@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use tributary_api::{ApiChain, ApiConfig, AppState, router};
+use tributary_api::{ApiChain, ApiConfig, AppState, NoticeSource, router};
 use tributary_store::Store;
 use tributary_store::read::TokenRow;
 use tributary_store::write::Batch;
@@ -258,6 +258,7 @@ pub fn config() -> ApiConfig {
             .to_vec(),
         cors_origins: vec!["https://app.example".into()],
         request_timeout: Duration::from_secs(30),
+        ..ApiConfig::default()
     }
 }
 
@@ -273,7 +274,10 @@ impl App {
     pub async fn empty(backend: Backend, config: ApiConfig) -> Self {
         let db = TestDb::new(backend).await.expect("test database");
         let store = Store::connect(&db.url).await.expect("connect store");
-        let router = router(AppState::new(store.clone(), config, None));
+        let state = AppState::new(store.clone(), config, None);
+        // Polling keeps the cache live, so every test also exercises hits.
+        state.start_live(NoticeSource::Poll);
+        let router = router(state);
         Self { store, router, db }
     }
 

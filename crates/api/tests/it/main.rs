@@ -21,9 +21,12 @@ macro_rules! both {
 }
 
 mod balances;
+mod cache;
 mod errors;
 mod events;
 mod fixture;
 mod holders;
+mod live;
 mod ops;
+mod server;
 mod status;

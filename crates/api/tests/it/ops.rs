@@ -71,9 +71,16 @@ async fn openapi_lists_every_route(backend: Backend) {
             "/openapi.json",
             "/readyz",
             "/v1/accounts/{address}/balances",
+            "/v1/accounts/{address}/history",
+            "/v1/accounts/{address}/nfts",
+            "/v1/accounts/{address}/portfolio",
             "/v1/events",
+            "/v1/pools/{address}",
+            "/v1/pools/{address}/history",
+            "/v1/sse",
             "/v1/status",
             "/v1/tokens/{address}/holders",
+            "/v1/ws",
         ]
     );
     for (path, item) in paths {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::{broadcast, watch};
-use tributary_api::{ApiChain, ApiConfig, AppState};
+use tributary_api::{ApiChain, ApiConfig, AppState, NoticeSource};
 use tributary_config::Config;
 use tributary_engine::Progress;
 
@@ -35,10 +35,38 @@ pub async fn run(
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(forward_signals(shutdown_tx.clone()));
     let (notices, _) = broadcast::channel(4096);
+    // Receivers exist before the indexers start, so no notice is missed.
+    let local_rx = (parts == Parts::Both).then(|| notices.subscribe());
+    let redis_url = config.cache.as_ref().map(|c| c.redis_url.clone());
+    if parts != Parts::Serve
+        && let Some(url) = redis_url.clone()
+    {
+        let mut rx = shutdown.clone();
+        tokio::spawn(tributary_api::publish_notices(
+            store.clone(),
+            notices.subscribe(),
+            url,
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        ));
+    }
 
     let mut tasks = Vec::new();
     let mut progress_rx = Vec::new();
     if parts != Parts::Serve {
+        // Hourly portfolio and pool history, and a periodic sample verified
+        // against the chain, wherever indexing runs.
+        let recorder = tributary_api::positions::HistoryRecorder::new(
+            store.clone(),
+            tributary_api::positions::Catalog::from_config(config),
+        );
+        tokio::spawn(recorder.run(notices.subscribe()));
+        tokio::spawn(super::verify::verify_periodically(
+            config.clone(),
+            store.clone(),
+            shutdown.clone(),
+        ));
         for ix in tributary_engine::setup::indexers(config, &store, &notices, None).await? {
             progress_rx.push(ix.progress());
             let rx = shutdown.clone();
@@ -57,6 +85,13 @@ pub async fn run(
             .with_context(|| format!("api.listen: cannot listen on {}", config.api.listen))?;
         tracing::info!(url = %format!("http://{}", listener.local_addr()?), "serving the API");
         let state = AppState::new(store.clone(), api_config(config), Some(metrics));
+        // In-process notices when indexing here; otherwise Redis (polling
+        // while it is down), or polling the store alone.
+        state.start_live(match (local_rx, redis_url) {
+            (Some(rx), _) => NoticeSource::Local(rx),
+            (None, Some(url)) => NoticeSource::Redis(url),
+            (None, None) => NoticeSource::Poll,
+        });
         let mut rx = shutdown.clone();
         let stop = async move {
             let _ = rx.wait_for(|s| *s).await;
@@ -105,6 +140,8 @@ pub fn api_config(config: &Config) -> ApiConfig {
         contracts: config.contracts.iter().map(|c| c.name.clone()).collect(),
         cors_origins: config.api.cors_origins.clone(),
         request_timeout: Duration::from_millis(config.api.request_timeout_ms),
+        positions: tributary_api::positions::Catalog::from_config(config),
+        ..ApiConfig::default()
     }
 }
 

@@ -41,3 +41,43 @@ fn print_report(name: &str, report: &VerifyReport) {
         );
     }
 }
+
+/// How often `start`/`index` verify a sample of the indexed state.
+const PERIOD: std::time::Duration = std::time::Duration::from_secs(600);
+/// Values compared per chain each period.
+const PERIODIC_SAMPLE: usize = 1000;
+
+/// Verifies a sample of every chain every [`PERIOD`] until shutdown, exporting
+/// `tributary_verify_mismatches{chain_id}` and logging each difference.
+pub async fn verify_periodically(
+    config: Config,
+    store: tributary_store::Store,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(PERIOD) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        for chain in &config.chains {
+            let source = match EvmSource::connect(tributary_engine::setup::rpc_settings(chain))
+                .await
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(chain = %chain.name, error = %e, "verify: cannot reach the node");
+                    continue;
+                }
+            };
+            match verify_chain(&store, &source, chain.chain_id, Some(PERIODIC_SAMPLE)).await {
+                Ok(report) => {
+                    for d in &report.differences {
+                        tracing::warn!(chain = %chain.name, block = report.block, kind = ?d.key.kind, scope = %d.key.scope, view = d.view, indexed = %d.indexed, chain_value = ?d.chain, "verify: indexed value differs from the chain");
+                    }
+                    tracing::info!(chain = %chain.name, block = report.block, checked = report.checked, differences = report.differences.len(), "verify: sample compared with the chain");
+                }
+                Err(e) => tracing::warn!(chain = %chain.name, error = %e, "verify failed"),
+            }
+        }
+    }
+}

@@ -84,7 +84,11 @@ impl Projection for VoteEscrow {
         write_all(state, writes);
         if matches!(input.role, "LockIncreased" | "Withdraw") {
             // The lock is keyed by token id: tell readers whose portfolio moved.
-            let owner = state.get(&StateKey::id(StateKind::NftOwner, escrow, arg_uint(input, 0)?));
+            let owner = state.get(&StateKey::id(
+                StateKind::NftOwner,
+                escrow,
+                arg_uint(input, 0)?,
+            ));
             state.touch(Address::from_word(owner.into()));
         }
         Ok(())

@@ -220,7 +220,12 @@ pub async fn history_is_hourly(api: &str, users: &[Address], pairs: &[Address]) 
         .chain(pairs.iter().map(|p| ("pools", *p)))
     {
         let url = format!("{api}/v1/{path}/{subject}/history?timeframe=1y");
-        let answer: Value = reqwest::get(&url).await.expect("history").json().await.expect("json");
+        let answer: Value = reqwest::get(&url)
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("json");
         let head = answer["block"]["number"].as_u64().expect("block");
         let points = answer["points"].as_array().expect("points");
         let mut previous = 0;
@@ -229,8 +234,15 @@ pub async fn history_is_hourly(api: &str, users: &[Address], pairs: &[Address]) 
             assert_eq!(t % 3600, 0, "{url}: bucket {t} is not an hour");
             assert!(t > previous, "{url}: buckets out of order");
             previous = t;
-            assert!(p["block_number"].as_u64().expect("block") <= head, "{url}: point past the answer's block");
-            let field = if path == "pools" { "tvl_usd" } else { "net_worth_usd" };
+            assert!(
+                p["block_number"].as_u64().expect("block") <= head,
+                "{url}: point past the answer's block"
+            );
+            let field = if path == "pools" {
+                "tvl_usd"
+            } else {
+                "net_worth_usd"
+            };
             assert!(p[field].is_string(), "{url}: point without {field}: {p}");
         }
         if path == "accounts"
@@ -243,29 +255,52 @@ pub async fn history_is_hourly(api: &str, users: &[Address], pairs: &[Address]) 
                 .json()
                 .await
                 .expect("json");
-            assert_eq!(last["net_worth_usd"], portfolio["totals"]["net_worth_usd"], "{url}: newest point");
+            assert_eq!(
+                last["net_worth_usd"], portfolio["totals"]["net_worth_usd"],
+                "{url}: newest point"
+            );
         }
         points_seen += points.len();
     }
-    assert!(points_seen > users.len(), "only {points_seen} history points");
+    assert!(
+        points_seen > users.len(),
+        "only {points_seen} history points"
+    );
 }
 
 /// `/holders` of the NFT collection: owners with counts, each equal to the
 /// chain's `balanceOf`, ranked by count.
 pub async fn nft_holders_match_chain(chain: &TestChain, p: &Protocol, api: &str) -> usize {
     let url = format!("{api}/v1/tokens/{}/holders?limit=1000", p.nft);
-    let page: Value = reqwest::get(&url).await.expect("holders").json().await.expect("json");
+    let page: Value = reqwest::get(&url)
+        .await
+        .expect("holders")
+        .json()
+        .await
+        .expect("json");
     let block = page["block"]["number"].as_u64().expect("block");
     let items = page["items"].as_array().expect("items");
     assert!(!items.is_empty(), "{url}: no holders");
     let mut previous = u64::MAX;
     for item in items {
-        let count = item["count"].as_u64().unwrap_or_else(|| panic!("{url}: no count in {item}"));
-        assert!(item.get("balance").is_none(), "{url}: an NFT holder with a balance");
+        let count = item["count"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{url}: no count in {item}"));
+        assert!(
+            item.get("balance").is_none(),
+            "{url}: an NFT holder with a balance"
+        );
         assert!(count <= previous, "{url}: not ranked by count");
         previous = count;
-        let owner: Address = item["account"].as_str().expect("account").parse().expect("address");
-        let chain_count = p.nft_balance_of(chain, owner, Some(block)).await.expect("balanceOf");
+        let owner: Address = item["account"]
+            .as_str()
+            .expect("account")
+            .parse()
+            .expect("address");
+        let chain_count = p
+            .nft_balance_of(chain, owner, Some(block))
+            .await
+            .expect("balanceOf");
         assert_eq!(U256::from(count), chain_count, "{owner} NFT count");
     }
     items.len()
