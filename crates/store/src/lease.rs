@@ -130,7 +130,14 @@ impl Lease {
     pub async fn release(&mut self) {
         self.epoch = None;
         self.file = None;
-        if let Some(conn) = self.conn.take() {
+        if let Some(mut conn) = self.conn.take() {
+            // Unlock explicitly: closing the connection frees the lock only
+            // when the server has ended the session, and a standby asking
+            // right after would still find it held.
+            let key = LOCK_NAMESPACE | (self.chain_id & 0xffff_ffff) as i64;
+            let mut q = Sql::new(Dialect::Postgres, "SELECT pg_advisory_unlock(");
+            q.bind(key).push(")");
+            let _ = q.fetch_optional(&mut conn).await;
             let _ = conn.close().await;
         }
     }
