@@ -87,6 +87,8 @@ pub struct ChainIndexer {
     notices: broadcast::Sender<ChangeNotice>,
     /// Block of the last periodic refresh of chain-read state.
     last_refresh: Option<u64>,
+    /// The block the current sync runs to (the head when it started).
+    sync_target: u64,
     options: IndexerOptions,
     in_flight: Option<InFlight>,
     /// The lease epoch batches are fenced with (`None`: no lease).
@@ -150,6 +152,7 @@ impl ChainIndexer {
             progress,
             notices,
             last_refresh: None,
+            sync_target: 0,
             options,
             in_flight: None,
             lease_epoch: None,
@@ -388,7 +391,7 @@ impl ChainIndexer {
             Ancestry::Reorg(ancestor) => {
                 let report = self
                     .store
-                    .rollback_to(self.chain_id(), &ancestor, cursor.number)
+                    .rollback_to(self.chain_id(), &ancestor, cursor.number, self.lease_epoch)
                     .await?;
                 let depth = cursor.number - ancestor.number;
                 tracing::warn!(chain = %self.chain.name, from_block = ancestor.number + 1, depth, restored_keys = report.restored_keys, deleted_events = report.deleted_events, "reorg: rolled back");
@@ -483,6 +486,7 @@ impl ChainIndexer {
         finalized: u64,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<(), EngineError> {
+        self.sync_target = to;
         let filter = Arc::clone(&self.filter);
         let plan = FetchPlan {
             filter: Arc::new(move || {
@@ -562,6 +566,8 @@ impl ChainIndexer {
         let (logs, discovered) =
             range::complete(&self.source, &mut self.registry, from, to, logs, &filter).await?;
         self.publish_filter();
+        self.overlay
+            .track(crate::statelog::tracked_scopes(&self.registry));
 
         let fetched_logs = logs.len();
         let t_decode = Instant::now();
@@ -604,10 +610,15 @@ impl ChainIndexer {
             });
         }
         batch.lease_epoch = self.lease_epoch;
+        // The first refresh waits for the batch that reaches the head: every
+        // store that indexes a chain then reads accruing values (interest,
+        // pending rewards) at the same block, wherever its batches ended, so
+        // two indexings of one chain hold the same state.
         let refresh = mode == HeaderMode::All
-            && self
-                .last_refresh
-                .is_none_or(|r| last.number >= r + self.options.refresh_blocks.max(1));
+            && match self.last_refresh {
+                None => last.number >= self.sync_target,
+                Some(r) => last.number >= r + self.options.refresh_blocks.max(1),
+            };
         let view_frame = refresh::ViewFrame {
             registry: &self.registry,
             source: &self.source,

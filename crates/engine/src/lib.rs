@@ -20,6 +20,7 @@ mod refresh;
 pub mod registry;
 mod reorg;
 pub mod setup;
+mod statelog;
 mod tokens;
 pub mod verify;
 

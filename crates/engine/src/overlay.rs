@@ -2,11 +2,17 @@
 //! batch, and the store sees one bulk write per batch.
 //!
 //! It also records undo entries: the first change of a key in a block above
-//! the finality depth saves the value before it, so the block can be undone.
+//! the finality depth saves the value before it, so the block can be undone,
+//! and, for the scopes [`Overlay::track`] names (position contracts), the
+//! value of each key at the end of every block it changed in: the input of
+//! the state change log (see `statelog`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
-use alloy::primitives::U256;
+// foldhash: keys are hashed on every projection read and write, and SipHash
+// (std's default, built against adversarial keys) was a visible cost.
+use alloy::primitives::map::{HashMap, HashSet};
+use alloy::primitives::{Address, U256};
 use tributary_types::{StateKey, StateWrite, UndoEntry};
 
 /// State values for one chain, with the changes of the batch in progress.
@@ -22,6 +28,10 @@ pub struct Overlay {
     /// Blocks above this record undo entries.
     finalized: u64,
     block: u64,
+    /// Scopes whose per-block values are kept (empty: none, no cost).
+    tracked: HashSet<Address>,
+    /// Value of each tracked key at the end of each block it changed in.
+    per_block: BTreeMap<(u64, StateKey), U256>,
 }
 
 impl Overlay {
@@ -77,6 +87,24 @@ impl Overlay {
         }
         self.values.insert(key, value);
         self.dirty.insert(key);
+        if !self.tracked.is_empty() && self.tracked.contains(&key.scope) {
+            self.per_block.insert((self.block, key), value);
+        }
+    }
+
+    /// Keeps per-block values of keys in `scopes` from now on (replacing the
+    /// previous set; an empty set turns it off).
+    pub fn track(&mut self, scopes: impl IntoIterator<Item = Address>) {
+        self.tracked = scopes.into_iter().collect();
+    }
+
+    /// Takes the per-block values of tracked keys since the last call:
+    /// (block, key, value at the end of that block), by block then key.
+    pub fn take_block_writes(&mut self) -> Vec<(u64, StateKey, U256)> {
+        std::mem::take(&mut self.per_block)
+            .into_iter()
+            .map(|((block, key), value)| (block, key, value))
+            .collect()
     }
 
     /// Notes that `account`'s answers changed in this batch although no key
@@ -114,6 +142,7 @@ impl Overlay {
         self.undo.clear();
         self.touched.clear();
         self.undo_seen.clear();
+        self.per_block.clear();
     }
 }
 

@@ -326,6 +326,7 @@ pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batc
             })
             .collect(),
         lease_epoch: None,
+        log: Vec::new(),
     };
     (batch, stats)
 }

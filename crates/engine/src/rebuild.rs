@@ -116,6 +116,7 @@ pub async fn rebuild_entries(
     finalized: u64,
 ) -> Result<(), EngineError> {
     let mut overlay = Overlay::new();
+    overlay.track(crate::statelog::tracked_scopes(registry));
     let mut after = None;
     loop {
         let logs = store.raw_logs(chain_id, after, PAGE).await?;
@@ -171,6 +172,7 @@ pub async fn rebuild_entries(
             fingerprints,
         })
         .await?;
+    crate::statelog::rebuild(store, registry, chain_id, targets, &mut overlay).await?;
     Ok(())
 }
 

@@ -5,6 +5,10 @@
 //! Answers are written as state at the batch's last block, with undo entries
 //! like any other change, so a reorg undoes them and the next batch reads
 //! them again on the new fork.
+//!
+//! The batch's state change log is assembled here too (see `statelog`): the
+//! logged keys' per-block values, and the views they call for read at the
+//! deterministic blocks that module documents (not at the batch's end).
 
 use std::collections::BTreeMap;
 
@@ -40,6 +44,15 @@ pub(crate) async fn apply_views(
     overlay: &mut Overlay,
     batch: &mut Batch,
 ) -> Result<usize, EngineError> {
+    let block_writes = overlay.take_block_writes();
+    batch.log = crate::statelog::batch_rows(
+        frame.registry,
+        frame.source,
+        overlay,
+        block_writes,
+        &batch.headers,
+    )
+    .await?;
     let mut views = Vec::new();
     for w in &batch.state {
         for entry in frame.registry.entries() {
@@ -84,6 +97,8 @@ pub(crate) async fn apply_views(
         }
     }
     let (state, undo) = overlay.take_changes();
+    // Reads at the batch's end are current state, not log rows.
+    overlay.take_block_writes();
     merge(batch, state);
     batch.undo.extend(undo);
     Ok(read)

@@ -53,6 +53,8 @@ pub struct Batch {
     /// The lease epoch this batch was built under: the commit is refused
     /// unless it is still current (`None`: no lease, no check).
     pub lease_epoch: Option<u64>,
+    /// State change log rows of the batch's blocks (see [`crate::history`]).
+    pub log: Vec<crate::history::LogRow>,
 }
 
 impl Store {
@@ -178,6 +180,7 @@ impl Store {
         insert_headers(&mut tx, d, batch.chain_id, &batch.headers).await?;
         insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
         crate::ops::insert_dead_letters(&mut tx, d, &batch.dead_letters).await?;
+        crate::history::write_log(&mut tx, d, batch.chain_id, &batch.log).await?;
         tracing::trace!(
             events = batch.events.len(),
             events_s,
@@ -219,12 +222,15 @@ impl Store {
     /// Undoes every block above `ancestor` in one transaction: state goes back
     /// through the undo journal, events, headers and discoveries above it are
     /// deleted, and the cursor moves to `ancestor`. Only if the stored cursor
-    /// is still `expected`.
+    /// is still `expected` and, with `lease_epoch`, that epoch is still the
+    /// chain's current lease epoch (else [`StoreError::LeaseLost`], nothing
+    /// written): a stale holder must not undo blocks its successor indexed.
     pub async fn rollback_to(
         &self,
         chain_id: ChainId,
         ancestor: &BlockHeader,
         expected: u64,
+        lease_epoch: Option<u64>,
     ) -> Result<RollbackReport, StoreError> {
         let d = self.dialect;
         let mut tx = self.writer().begin().await?;
@@ -235,6 +241,9 @@ impl Store {
                 expected: Some(expected),
                 found,
             });
+        }
+        if let Some(epoch) = lease_epoch {
+            crate::lease::check_fence(&mut tx, d, chain_id, epoch).await?;
         }
         let restored = crate::state::undo_above(&mut tx, d, chain_id, ancestor.number).await?;
         write_state(&mut tx, d, chain_id, &restored).await?;
@@ -261,6 +270,7 @@ impl Store {
             }
         }
         crate::ops::delete_dead_letters_above(&mut tx, d, chain_id, ancestor.number).await?;
+        crate::history::delete_log_above(&mut tx, d, chain_id, ancestor.number).await?;
         insert_headers(&mut tx, d, chain_id, std::slice::from_ref(ancestor)).await?;
         let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
         q.bind_u64("block", ancestor.number)?

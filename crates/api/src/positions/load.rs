@@ -1,6 +1,7 @@
 //! Reads one account's (or one pool's) positions from a snapshot into the
 //! exact inputs `tributary-portfolio` values. Every number comes from the
-//! same snapshot, so a portfolio never mixes two blocks.
+//! same snapshot, so a portfolio never mixes two blocks. History reads the
+//! same way from a [`StateAt`]: the logged state as of the end of an hour.
 
 use std::collections::HashMap;
 
@@ -16,20 +17,26 @@ use tributary_config::ContractKind;
 
 use super::catalog::{Catalog, CatalogEntry, PRICE_DECIMALS};
 
+mod reads;
+
+use reads::Reads;
+pub use reads::{Resolved, StateAt};
+
 /// Decimals assumed for a token the indexer does not track.
 const DEFAULT_DECIMALS: u8 = 18;
 
 /// Most veNFTs of one account read for a portfolio.
 const MAX_LOCKS: u32 = 1000;
 
-/// Reads positions of one chain within one snapshot.
+/// Reads positions of one chain within one snapshot (or one [`StateAt`]).
 pub struct Loader<'a> {
-    snap: &'a mut Snapshot,
+    reads: Reads<'a>,
     store: &'a Store,
     catalog: &'a Catalog,
     chain_id: ChainId,
     decimals: HashMap<Address, u8>,
     tokens: HashMap<Address, TokenInfo>,
+    resolved: Resolved,
 }
 
 impl<'a> Loader<'a> {
@@ -47,19 +54,35 @@ impl<'a> Loader<'a> {
             .filter_map(|t| Some((t.address, t.decimals?)))
             .collect();
         Ok(Self {
-            snap,
+            reads: Reads::Snapshot(snap),
             store,
             catalog,
             chain_id,
             decimals,
             tokens: HashMap::new(),
+            resolved: Resolved::new(),
         })
     }
 
-    /// One state value.
-    async fn value(&mut self, key: StateKey) -> Result<U256, StoreError> {
-        let values = self.snap.state_values(self.chain_id, &[key]).await?;
-        Ok(values.get(&key).copied().unwrap_or_default())
+    /// A loader over `state` (replayed history), with token decimals and
+    /// entry addresses read once by the caller.
+    pub fn at(
+        state: &'a StateAt,
+        store: &'a Store,
+        catalog: &'a Catalog,
+        chain_id: ChainId,
+        decimals: HashMap<Address, u8>,
+        resolved: Resolved,
+    ) -> Self {
+        Self {
+            reads: Reads::At(state),
+            store,
+            catalog,
+            chain_id,
+            decimals,
+            tokens: HashMap::new(),
+            resolved,
+        }
     }
 
     /// Decimals and USD price of `token`: 1 USD for a configured stablecoin,
@@ -119,13 +142,7 @@ impl<'a> Loader<'a> {
         account: Address,
         timestamp: u64,
     ) -> Result<AccountPositions, StoreError> {
-        let mine: HashMap<(StateKind, Address), U256> = self
-            .snap
-            .account_state(account, Some(self.chain_id))
-            .await?
-            .into_iter()
-            .map(|(_, k, v)| ((k.kind, k.scope), v))
-            .collect();
+        let mine = self.mine(account).await?;
         let get = |kind, scope| mine.get(&(kind, scope)).copied().unwrap_or_default();
         let mut p = AccountPositions {
             timestamp,
@@ -137,14 +154,7 @@ impl<'a> Loader<'a> {
             erc4626: Vec::new(),
             rewards: Vec::new(),
         };
-        for (_, pair) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::UniswapV2Pair,
-        )
-        .await?
-        {
+        for (_, pair) in self.all_of(ContractKind::UniswapV2Pair).await? {
             let lp_balance = get(StateKind::Balance, pair);
             if lp_balance.is_zero() {
                 continue;
@@ -159,18 +169,17 @@ impl<'a> Loader<'a> {
                     total_supply: pool.total_supply,
                     reserve0: pool.reserve0,
                     reserve1: pool.reserve1,
+                    // The demo protocol, like Curve-style controllers without
+                    // per-gauge reward contracts, accrues no reward per LP
+                    // position: its GaugeController only weighs gauges and
+                    // its RewardDistributor pays accounts (see `rewards`).
+                    // Nothing on chain is attributable to one pool's LP
+                    // tokens, so this stays 0 rather than an estimate.
                     pending_rewards: U256::ZERO,
                 });
             }
         }
-        for (_, vault) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::CdpVault,
-        )
-        .await?
-        {
+        for (_, vault) in self.all_of(ContractKind::CdpVault).await? {
             if let Some(v) = self
                 .vault(vault, account, get(StateKind::VaultDebt, vault))
                 .await?
@@ -178,46 +187,29 @@ impl<'a> Loader<'a> {
                 p.vaults.push(v);
             }
         }
-        for (entry, escrow) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::VoteEscrow,
-        )
-        .await?
-        {
+        for (entry, escrow) in self.all_of(ContractKind::VoteEscrow).await? {
             let token = self.asset(&entry).await?;
-            let ids = self
-                .snap
-                .nfts(account, &[(self.chain_id, escrow)], None, MAX_LOCKS)
-                .await?;
-            for nft in ids {
+            let ids = self.owned(account, escrow).await?;
+            for token_id in ids {
                 let amount = self
-                    .value(StateKey::id(StateKind::LockAmount, escrow, nft.token_id))
+                    .value(StateKey::id(StateKind::LockAmount, escrow, token_id))
                     .await?;
                 let end = self
-                    .value(StateKey::id(StateKind::LockEnd, escrow, nft.token_id))
+                    .value(StateKey::id(StateKind::LockEnd, escrow, token_id))
                     .await?;
                 if amount.is_zero() {
                     continue;
                 }
                 p.locks.push(LockInput {
                     escrow,
-                    token_id: nft.token_id,
+                    token_id,
                     amount,
                     lock_end: u64::try_from(end).unwrap_or(u64::MAX),
                     token: token.clone(),
                 });
             }
         }
-        for (entry, s) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::Savings,
-        )
-        .await?
-        {
+        for (entry, s) in self.all_of(ContractKind::Savings).await? {
             let principal = get(StateKind::SavingsPrincipal, s);
             let accrued_interest = get(StateKind::SavingsInterest, s);
             if principal.is_zero() && accrued_interest.is_zero() {
@@ -231,14 +223,7 @@ impl<'a> Loader<'a> {
                 token,
             });
         }
-        for (entry, sp) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::StabilityPool,
-        )
-        .await?
-        {
+        for (entry, sp) in self.all_of(ContractKind::StabilityPool).await? {
             let deposit = get(StateKind::StabilityDeposit, sp);
             if deposit.is_zero() {
                 continue;
@@ -250,14 +235,7 @@ impl<'a> Loader<'a> {
                 token,
             });
         }
-        for (entry, v) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::Erc4626,
-        )
-        .await?
-        {
+        for (entry, v) in self.all_of(ContractKind::Erc4626).await? {
             let shares = get(StateKind::Balance, v);
             if shares.is_zero() {
                 continue;
@@ -277,14 +255,7 @@ impl<'a> Loader<'a> {
                 asset,
             });
         }
-        for (entry, r) in all_of(
-            self.store,
-            self.catalog,
-            self.chain_id,
-            ContractKind::Rewards,
-        )
-        .await?
-        {
+        for (entry, r) in self.all_of(ContractKind::Rewards).await? {
             let pending = get(StateKind::PendingRewards, r);
             if pending.is_zero() {
                 continue;
@@ -307,8 +278,7 @@ impl<'a> Loader<'a> {
         debt: U256,
     ) -> Result<Option<VaultInput>, StoreError> {
         let collaterals: Vec<Address> = self
-            .snap
-            .scope_state(self.chain_id, StateKind::VaultCollateralToken, vault)
+            .scope(StateKind::VaultCollateralToken, vault)
             .await?
             .into_iter()
             .map(|(subject, _)| Address::from_word(subject))
@@ -323,7 +293,7 @@ impl<'a> Loader<'a> {
             ));
             keys.push(StateKey::account(StateKind::VaultThreshold, vault, *c));
         }
-        let values = self.snap.state_values(self.chain_id, &keys).await?;
+        let values = self.values(&keys).await?;
         let mut rows = Vec::new();
         for c in collaterals {
             let amount = values
@@ -367,7 +337,7 @@ impl<'a> Loader<'a> {
             StateKey::global(StateKind::PairToken0, pair),
             StateKey::global(StateKind::PairToken1, pair),
         ];
-        let v = self.snap.state_values(self.chain_id, &keys).await?;
+        let v = self.values(&keys).await?;
         let get = |k: &StateKey| v.get(k).copied().unwrap_or_default();
         let (t0, t1) = (get(&keys[3]), get(&keys[4]));
         if t0.is_zero() || t1.is_zero() {
@@ -387,9 +357,7 @@ impl<'a> Loader<'a> {
             emission_rate: U256::ZERO,
             reward_token: None,
         };
-        for (entry, ctrl) in
-            all_of(self.store, self.catalog, self.chain_id, ContractKind::Gauge).await?
-        {
+        for (entry, ctrl) in self.all_of(ContractKind::Gauge).await? {
             let weight = self
                 .value(StateKey::account(StateKind::GaugeWeight, ctrl, pair))
                 .await?;

@@ -7,5 +7,7 @@ mod history;
 mod load;
 
 pub use catalog::{Catalog, CatalogEntry, PRICE_DECIMALS};
-pub use history::{BUCKET_SECONDS, HistoryRecorder};
-pub use load::{Loader, addresses};
+pub use history::{BUCKET_SECONDS, Subject, account_value, bucket, history, point, pool_value};
+pub use load::{Loader, Resolved, StateAt, addresses};
+/// The pure valuation the position answers use (tests value chain reads with it).
+pub use tributary_portfolio as portfolio;

@@ -16,11 +16,12 @@ use crate::cursor;
 use crate::error::ApiError;
 use crate::model::{BlockAt, BlockJson, checksum};
 use crate::params::{AddressPath, BalancesParams, HistoryParams, NftsParams, Query};
-use crate::positions::{BUCKET_SECONDS, Loader, addresses};
+use crate::positions::{self, Loader, Subject, addresses};
 use crate::routes::{block_at, split_page};
 use crate::state::AppState;
+use futures::future::BoxFuture;
 use tributary_config::ContractKind;
-use tributary_store::history::Series;
+use tributary_store::read::BlockRef;
 
 /// Every position route.
 pub(crate) fn router() -> Router<AppState> {
@@ -270,7 +271,10 @@ pub struct HistoryAnswer {
     /// The window asked for.
     pub timeframe: &'static str,
     /// Hourly points, oldest first: `timestamp` (start of the hour),
-    /// `block_number` (the block valued) and the values.
+    /// `block_number` (the newest block whose changes the point reflects:
+    /// the indexed block for the current hour) and the values as of the
+    /// end of that hour. Hours before the subject's first logged value, and
+    /// account hours without any position, have no point.
     pub points: Vec<serde_json::Value>,
     /// The block the answer reflects.
     pub block: Option<BlockJson>,
@@ -297,7 +301,9 @@ pub(crate) async fn account_history(
     AddressPath(account): AddressPath,
     Query(p): Query<HistoryParams>,
 ) -> Result<Json<HistoryAnswer>, ApiError> {
-    history(&state, account, p, Series::Account).await.map(Json)
+    history(&state, Subject::Account(account), p)
+        .await
+        .map(Json)
 }
 
 /// TVL and APR of a pool, hour by hour.
@@ -320,50 +326,84 @@ pub(crate) async fn pool_history(
     AddressPath(pool): AddressPath,
     Query(p): Query<HistoryParams>,
 ) -> Result<Json<HistoryAnswer>, ApiError> {
-    history(&state, pool, p, Series::Pool).await.map(Json)
+    history(&state, Subject::Pool(pool), p).await.map(Json)
 }
 
+/// Hourly points of `subject`, computed from the state change log.
 async fn history(
     state: &AppState,
-    subject: Address,
+    subject: Subject,
     p: HistoryParams,
-    series: Series,
 ) -> Result<HistoryAnswer, ApiError> {
     let chain_id = positions_chain(state, p.chain.as_deref())?;
-    let mut snap = state.store().snapshot().await?;
-    let block = snap.indexed_block(chain_id).await?;
-    snap.finish().await?;
     let (window, name) = p.timeframe;
-    let now = block.map_or(0, |b| b.timestamp);
-    let since = now.saturating_sub(window);
-    let since = since - since % BUCKET_SECONDS;
-    let rows = state
-        .store()
-        .history(chain_id, series, subject, since)
+    // The current hour's point is the live answer, read first; complete
+    // hours come from the log, up to that answer's hour.
+    let (block, live) = live_point(state, chain_id, subject).await?;
+    let mut points = Vec::new();
+    if let Some(b) = block {
+        points = positions::history(
+            state.store(),
+            &state.config().positions,
+            chain_id,
+            subject,
+            window,
+            b,
+        )
         .await?;
-    // Points of blocks above the answered block (committed after it was read) are left out.
-    let upto = block.map_or(0, |b| b.number);
-    let points = rows
-        .into_iter()
-        .filter(|r| r.block_number <= upto)
-        .map(|r| {
-            let mut point = serde_json::json!({
-                "timestamp": r.bucket,
-                "block_number": r.block_number,
-            });
-            if let (Some(obj), Ok(serde_json::Value::Object(data))) =
-                (point.as_object_mut(), serde_json::from_str(&r.data))
-            {
-                obj.extend(data);
-            }
-            point
-        })
-        .collect();
+        if let Some(data) = &live {
+            points.push(positions::point(
+                positions::bucket(b.timestamp),
+                b.number,
+                data,
+            ));
+        }
+    }
+    let address = match subject {
+        Subject::Account(a) | Subject::Pool(a) => a,
+    };
     Ok(HistoryAnswer {
-        address: checksum(&subject),
+        address: checksum(&address),
         timeframe: name,
         points,
         block: block.map(BlockJson::from),
+    })
+}
+
+/// The indexed block and the subject's values there (`None`: no position).
+type LivePoint = (Option<BlockRef>, Option<serde_json::Value>);
+
+/// The indexed block and the subject's values there, in one snapshot.
+/// Boxed as `Send` where its lifetimes are named (rust-lang/rust#102211).
+fn live_point(
+    state: &AppState,
+    chain_id: ChainId,
+    subject: Subject,
+) -> BoxFuture<'_, Result<LivePoint, ApiError>> {
+    Box::pin(async move {
+        let mut snap = state.store().snapshot().await?;
+        let block = snap.indexed_block(chain_id).await?;
+        let timestamp = block.map_or(0, |b| b.timestamp);
+        let live = {
+            let mut loader = Loader::new(
+                &mut snap,
+                state.store(),
+                &state.config().positions,
+                chain_id,
+            )
+            .await?;
+            match subject {
+                Subject::Account(a) => {
+                    positions::account_value(&loader.account(a, timestamp).await?)
+                }
+                Subject::Pool(p) => loader
+                    .pool(p)
+                    .await?
+                    .map(|i| positions::pool_value(&i, timestamp)),
+            }
+        };
+        snap.finish().await?;
+        Ok((block, live))
     })
 }
 

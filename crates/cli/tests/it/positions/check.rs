@@ -66,7 +66,16 @@ pub async fn portfolio_matches_chain(
             lp * r.reserve1 / supply,
             "{user} token1 of {pair}"
         );
-        compared += 4;
+        // The demo protocol has no per-pool reward: its GaugeController only
+        // weighs gauges and its RewardDistributor pays accounts (compared
+        // with `pendingRewards(user)` in the totals below). No chain view
+        // attributes rewards to an LP position, so the field is 0.
+        assert_eq!(
+            int(row, "pending_rewards"),
+            U256::ZERO,
+            "{user} LP pending rewards in {pair}"
+        );
+        compared += 5;
     }
     // Vault: collateral per token, debt, health factor.
     let debt = p.debt_of(chain, user, at).await.expect("debt");

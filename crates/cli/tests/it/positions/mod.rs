@@ -4,6 +4,7 @@
 //! user's portfolio equals the chain's views, and `verify` finds nothing.
 
 mod check;
+mod history;
 mod setup;
 mod snapshot;
 mod uniswap;

@@ -28,10 +28,7 @@ pub fn config(chain: &TestChain, db: &TestDb, p: &Protocol) -> Config {
 
 /// Indexes every chain of `config` until the cursor is the chain's head.
 pub async fn index_to_head(chain: &TestChain, config: &Config, store: &Store) -> u64 {
-    let (notices, history_rx) = broadcast::channel(1024);
-    let recorder =
-        tributary_api::positions::HistoryRecorder::new(store.clone(), Catalog::from_config(config));
-    let history = tokio::spawn(recorder.run(history_rx));
+    let (notices, _rx) = broadcast::channel(1024);
     let (shutdown, rx) = watch::channel(false);
     let indexers = tributary_engine::setup::indexers(config, store, &notices, None)
         .await
@@ -64,9 +61,6 @@ pub async fn index_to_head(chain: &TestChain, config: &Config, store: &Store) ->
     for t in tasks {
         t.await.expect("indexer task").expect("indexer");
     }
-    // The indexers held the last senders: the recorder ends once it has read every notice.
-    drop(notices);
-    history.await.expect("history recorder");
     head
 }
 
