@@ -65,17 +65,33 @@ pub enum Command {
     Serve,
     /// Per chain: head, indexed, finalized, lag, events, last error.
     Status,
-    /// Re-fetch and re-apply a block range idempotently.
+    /// Re-fetch and re-apply a block range (or the blocks of a time window) idempotently.
     Replay {
         /// Chain name.
         #[arg(long)]
         chain: String,
         /// First block.
-        #[arg(long)]
-        from: u64,
+        #[arg(long, requires = "to", required_unless_present = "since", conflicts_with_all = ["since", "until"])]
+        from: Option<u64>,
         /// Last block (inclusive).
+        #[arg(long, requires = "from")]
+        to: Option<u64>,
+        /// Start of a time window instead of blocks: Unix seconds or RFC 3339
+        /// (the first block with a timestamp at or after it).
+        #[arg(long, requires = "until")]
+        since: Option<String>,
+        /// End of the time window (the last block with a timestamp at or before it).
+        #[arg(long, requires = "since")]
+        until: Option<String>,
+    },
+    /// Per-table checksums of the data derived from each chain (compare stores, or before and after rebuild).
+    Checksum {
+        /// Only this chain.
         #[arg(long)]
-        to: u64,
+        chain: Option<String>,
+        /// One JSON document instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Recompute derived tables from stored raw events.
     Rebuild {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tributary_config::{ChainConfig, Config};
-use tributary_source::{EvmSource, RpcSettings};
+use tributary_source::{BloomCheck, EvmSource, RpcSettings};
 use tributary_store::Store;
 
 use crate::{ChainIndexer, ChangeNotice, EngineError, IndexerOptions};
@@ -20,6 +20,11 @@ pub fn rpc_settings(chain: &ChainConfig) -> RpcSettings {
         initial_block_range: chain.max_block_range.min(10),
         concurrency: chain.fetch_concurrency,
         poll_interval: Duration::from_millis(chain.poll_interval_ms),
+        bloom_check: match chain.bloom_check {
+            tributary_config::BloomCheck::Off => BloomCheck::Off,
+            tributary_config::BloomCheck::Tail => BloomCheck::Tail,
+            tributary_config::BloomCheck::Always => BloomCheck::Always,
+        },
         ..RpcSettings::default()
     }
 }
@@ -64,4 +69,26 @@ pub async fn indexers(
         )));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bloom_check_reaches_the_rpc_settings() {
+        for (text, want) in [
+            ("off", BloomCheck::Off),
+            ("tail", BloomCheck::Tail),
+            ("always", BloomCheck::Always),
+        ] {
+            let toml = format!(
+                "[[chain]]\nname = \"a\"\nchain_id = 1\nrpc = [\"http://127.0.0.1:1\"]\nbloom_check = \"{text}\"\n"
+            );
+            let config =
+                tributary_config::parse_str(&toml, std::path::Path::new("/tmp/t.toml"), &[])
+                    .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(rpc_settings(&config.chains[0]).bloom_check, want, "{text}");
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! batch holding events, state, undo entries, headers and the cursor; reads
 //! happen in a [`Snapshot`], one transaction per answer.
 
+pub mod checksum;
 mod dialect;
 mod error;
 pub mod history;
@@ -94,6 +95,7 @@ impl Store {
             connect.clone(),
             writers,
             options.acquire_timeout,
+            true,
         )
         .await?;
         let migrator = match dialect {
@@ -110,6 +112,10 @@ impl Store {
             connect,
             options.max_connections,
             options.acquire_timeout,
+            // No ping before each read: it was one extra round trip per API
+            // answer. A connection that died with its server fails one
+            // read and is dropped; the next acquire opens a fresh one.
+            false,
         )
         .await?;
         Ok(Self {
@@ -152,10 +158,12 @@ async fn open_pool(
     connect: AnyConnectOptions,
     max: u32,
     acquire_timeout: Duration,
+    ping: bool,
 ) -> Result<AnyPool, StoreError> {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(acquire_timeout)
+        .test_before_acquire(ping)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 for pragma in dialect.session_setup() {

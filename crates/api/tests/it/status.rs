@@ -8,7 +8,8 @@ use crate::fixture::{App, BSC, ETH, block_hash, config, header};
 
 both!(
     status_before_anything_is_indexed,
-    status_reports_head_indexed_finalized_and_lag
+    status_reports_head_indexed_finalized_and_lag,
+    readyz_follows_each_chains_max_lag_blocks
 );
 
 async fn status_before_anything_is_indexed(backend: Backend) {
@@ -23,9 +24,16 @@ async fn status_before_anything_is_indexed(backend: Backend) {
     };
     let expected = json!({"chains": [unknown("eth", ETH), unknown("bsc", BSC)]});
     assert_eq!(app.ok("/v1/status").await, expected);
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["chains"], expected["chains"]);
+    assert_eq!(body["ready"], false);
     assert_eq!(
-        app.get("/readyz").await,
-        (StatusCode::SERVICE_UNAVAILABLE, expected)
+        body["reasons"],
+        json!([
+            "chain eth: nothing indexed yet",
+            "chain bsc: nothing indexed yet"
+        ])
     );
 }
 
@@ -56,9 +64,13 @@ async fn status_reports_head_indexed_finalized_and_lag(backend: Backend) {
         },
     ]});
     assert_eq!(app.ok("/v1/status").await, expected);
+    // eth lags 8 blocks, beyond the default bound of 5: not ready, and the reason names it.
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["chains"], expected["chains"]);
     assert_eq!(
-        app.get("/readyz").await,
-        (StatusCode::SERVICE_UNAVAILABLE, expected)
+        body["reasons"],
+        json!(["chain eth lags 8 blocks behind its head (max_lag_blocks 5)"])
     );
 
     // The head falls back within reach: every chain is synced, the process is ready.
@@ -68,7 +80,52 @@ async fn status_reports_head_indexed_finalized_and_lag(backend: Backend) {
         .expect("head");
     let (status, body) = app.get("/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["ready"], &body["reasons"]),
+        (&json!(true), &json!([]))
+    );
     assert_eq!(body["chains"][0]["lag_blocks"], 0);
     assert_eq!(body["chains"][0]["finalized_block"], 0);
     assert_eq!(body["chains"][0]["synced"], true);
+}
+
+async fn readyz_follows_each_chains_max_lag_blocks(backend: Backend) {
+    // eth may lag 8 blocks, bsc none at all.
+    let app = App::populated_with(
+        backend,
+        tributary_api::ApiConfig {
+            max_lag_blocks: [(ETH, 8), (BSC, 0)].into_iter().collect(),
+            ..config()
+        },
+    )
+    .await;
+    app.store
+        .record_head(ETH, &header(ETH, 20))
+        .await
+        .expect("head");
+    app.store
+        .record_head(BSC, &header(BSC, 11))
+        .await
+        .expect("head");
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["chains"][0]["lag_blocks"], 8);
+    // One more block on each: both are now beyond their bounds.
+    app.store
+        .record_head(ETH, &header(ETH, 21))
+        .await
+        .expect("head");
+    app.store
+        .record_head(BSC, &header(BSC, 12))
+        .await
+        .expect("head");
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(
+        body["reasons"],
+        json!([
+            "chain eth lags 9 blocks behind its head (max_lag_blocks 8)",
+            "chain bsc lags 1 block behind its head (max_lag_blocks 0)"
+        ])
+    );
 }

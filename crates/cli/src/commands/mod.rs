@@ -1,13 +1,16 @@
 //! One module per command; [`run`] dispatches.
 
 mod bench;
+mod checksum;
 mod dead_letters;
 mod demo;
 mod init;
 mod maintain;
+mod metrics_catalog;
 mod run;
 mod status;
 mod verify;
+mod window;
 
 use std::path::Path;
 
@@ -17,6 +20,7 @@ use tributary_config::Config;
 use tributary_store::Store;
 
 use crate::cli::{Cli, Command};
+use crate::exit;
 
 /// Runs the command `args` names.
 pub async fn run(args: Cli, metrics: PrometheusHandle) -> anyhow::Result<()> {
@@ -35,8 +39,31 @@ pub async fn run(args: Cli, metrics: PrometheusHandle) -> anyhow::Result<()> {
         }
         Command::Serve => run::run(&load(&config_path)?, metrics, run::Parts::Serve, false).await,
         Command::Status => status::status(&load(&config_path)?).await,
-        Command::Replay { chain, from, to } => {
-            maintain::replay(&load(&config_path)?, &chain, from, to).await
+        Command::Replay {
+            chain,
+            from,
+            to,
+            since,
+            until,
+        } => {
+            let span = match (from, to, since, until) {
+                (Some(from), Some(to), _, _) => maintain::Span::Blocks(from, to),
+                (_, _, Some(since), Some(until)) => maintain::Span::Time(
+                    window::parse_time("--since", &since)?,
+                    window::parse_time("--until", &until)?,
+                ),
+                // clap requires one complete pair.
+                _ => {
+                    return Err(exit::UsageError(
+                        "give --from N --to M, or --since T --until T".into(),
+                    )
+                    .into());
+                }
+            };
+            maintain::replay(&load(&config_path)?, &chain, span).await
+        }
+        Command::Checksum { chain, json } => {
+            checksum::checksum(&load(&config_path)?, chain.as_deref(), json).await
         }
         Command::Rebuild { projection } => {
             maintain::rebuild(&load(&config_path)?, projection.as_deref()).await

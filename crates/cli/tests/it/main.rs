@@ -3,7 +3,9 @@
 mod config_errors;
 mod ha;
 mod kill9;
+mod metrics_scrape;
 mod positions;
 mod procs;
+mod replay_window;
 mod schemathesis;
 mod serving;

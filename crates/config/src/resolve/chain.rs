@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use super::values;
-use crate::model::ChainConfig;
+use crate::model::{BloomCheck, ChainConfig};
 use crate::on_error::OnError;
 use crate::read::Ctx;
 use crate::schema;
@@ -22,6 +22,10 @@ pub(crate) const DEFAULT_FETCH_CONCURRENCY: u64 = 4;
 pub(crate) const DEFAULT_BATCH_EVENTS: u64 = 20_000;
 /// Accruing-state refresh interval used when `refresh_blocks` is not given.
 pub(crate) const DEFAULT_REFRESH_BLOCKS: u64 = 100;
+/// Readiness lag bound used when `max_lag_blocks` is not given: a following
+/// indexer is normally 0-2 blocks behind (poll interval, batch in flight), so
+/// 5 means "really behind" without flapping on every new block.
+pub(crate) const DEFAULT_MAX_LAG_BLOCKS: u64 = 5;
 
 /// What is known of one `[[chain]]`, even when parts of it are invalid: the
 /// name and id let contracts refer to it without cascading errors.
@@ -172,6 +176,24 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
             })
         }
     };
+    let max_lag_blocks = values::bounded(
+        ctx,
+        &mut fields,
+        "max_lag_blocks",
+        0..=u64::MAX,
+        DEFAULT_MAX_LAG_BLOCKS,
+    );
+    let bloom_check = match fields.get("bloom_check") {
+        None => Some(BloomCheck::default()),
+        Some(n) => {
+            let full = fields.key("bloom_check");
+            ctx.string(&full, n).and_then(|text| {
+                BloomCheck::from_str(text)
+                    .map_err(|e| ctx.error(&n.origin, full, e))
+                    .ok()
+            })
+        }
+    };
     fields.finish(ctx);
     let config = (|| {
         Some(ChainConfig {
@@ -186,6 +208,8 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
             batch_events: batch_events?,
             refresh_blocks: refresh_blocks?,
             on_error: on_error?,
+            max_lag_blocks: max_lag_blocks?,
+            bloom_check: bloom_check?,
         })
     })();
     ChainSlot {

@@ -84,6 +84,7 @@ macro_rules! both {
     };
 }
 
+mod checksum;
 mod ops;
 
 both!(
@@ -252,7 +253,7 @@ async fn rollback_restores_state_events_and_cursor(backend: Backend) {
         .expect("b3");
 
     let report = store
-        .rollback_to(CHAIN, &header(1, 1), 3)
+        .rollback_to(CHAIN, &header(1, 1), 3, None)
         .await
         .expect("rollback");
     assert_eq!(report.deleted_events, 2);

@@ -102,7 +102,7 @@ async fn dead_letters_commit_with_the_batch_and_go_with_a_reorg(backend: Backend
 
     // Block 2 is reorged away: its dead letter goes with it.
     store
-        .rollback_to(CHAIN, &super::header(1, 1), 2)
+        .rollback_to(CHAIN, &super::header(1, 1), 2, None)
         .await
         .expect("rollback");
     assert_eq!(store.open_dead_letters(CHAIN).await.expect("count"), 1);
