@@ -45,9 +45,13 @@ pub async fn token_row(
 }
 
 /// A `string` symbol, or a `bytes32` one (as old tokens like MKR return).
+///
+/// A NUL inside a `string` symbol becomes U+FFFD, like an invalid UTF-8
+/// byte: PostgreSQL text cannot hold NUL (the insert failed and stalled the
+/// chain), and both engines must store the same text.
 fn decode_symbol(out: &[u8]) -> Option<String> {
     if let Ok(s) = symbolCall::abi_decode_returns(out) {
-        return Some(s);
+        return Some(s.replace('\0', "\u{FFFD}"));
     }
     if out.len() == 32 {
         let end = out.iter().position(|b| *b == 0).unwrap_or(32);
@@ -70,5 +74,7 @@ mod tests {
         let e = symbolCall::abi_encode_returns(&String::new());
         assert_eq!(decode_symbol(&e).as_deref(), Some(""));
         assert_eq!(decode_symbol(&[1, 2, 3]), None);
+        let nul = symbolCall::abi_encode_returns(&"N\0L".to_string());
+        assert_eq!(decode_symbol(&nul).as_deref(), Some("N\u{FFFD}L"));
     }
 }

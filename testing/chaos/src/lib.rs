@@ -9,6 +9,9 @@
 //! `CHAOS_CONTROL_NO_BLOOM=1` turns the dropped-log defence off: the cases
 //! with dropped logs must then fail (a check of the checks).
 
+pub mod compare;
+pub mod postgres;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,19 +38,28 @@ pub struct Outcome {
     pub mismatches: u64,
     /// Free text (what the faults were).
     pub notes: String,
+    /// Wall time of the case in seconds (0: not measured).
+    pub secs: f64,
 }
 
 /// Prints the summary table (markdown, so it can go to the README as is).
 pub fn print_summary(rows: &[Outcome]) {
     println!();
-    println!("| case | runs | faults injected | mismatches | notes |");
-    println!("|---|---:|---:|---:|---|");
+    println!("| case | runs | faults injected | mismatches | time (s) | notes |");
+    println!("|---|---:|---:|---:|---:|---|");
     for r in rows {
+        let secs = if r.secs > 0.0 {
+            format!("{:.1}", r.secs)
+        } else {
+            "-".into()
+        };
         println!(
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {secs} | {} |",
             r.case, r.runs, r.faults, r.mismatches, r.notes
         );
     }
+    let total: f64 = rows.iter().map(|r| r.secs).sum();
+    println!("\n{} cases, {total:.0} s measured", rows.len());
     println!();
 }
 
@@ -68,6 +80,16 @@ pub fn seed_base() -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether the case named `case` runs: all do unless `CHAOS_ONLY` lists
+/// comma-separated parts of the names to run.
+pub fn selected(case: &str) -> bool {
+    std::env::var("CHAOS_ONLY").map_or(true, |only| {
+        only.split(',')
+            .map(str::trim)
+            .any(|part| !part.is_empty() && case.contains(part))
+    })
+}
+
 /// The negative control: with `CHAOS_CONTROL_NO_BLOOM` set, the
 /// dropped-log check is off and the dropped-log cases must report
 /// mismatches (which shows the comparison catches lost logs).
@@ -83,8 +105,21 @@ pub fn config(
     confirmations: u64,
     contracts: &str,
 ) -> Config {
+    config_with(rpc, chain_id, db_url, confirmations, "", contracts)
+}
+
+/// [`config`] with more `[[chain]]` keys (`chain_keys`, TOML lines, e.g.
+/// `batch_events = 200`).
+pub fn config_with(
+    rpc: &str,
+    chain_id: u64,
+    db_url: &str,
+    confirmations: u64,
+    chain_keys: &str,
+    contracts: &str,
+) -> Config {
     let text = format!(
-        "[database]\nurl = \"{db_url}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {chain_id}\nrpc = [\"{rpc}\"]\nconfirmations = {confirmations}\npoll_interval_ms = 50\nmax_block_range = 50\n\n{contracts}"
+        "[database]\nurl = \"{db_url}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {chain_id}\nrpc = [\"{rpc}\"]\nconfirmations = {confirmations}\npoll_interval_ms = 50\nmax_block_range = 50\n{chain_keys}\n\n{contracts}"
     );
     tributary_config::parse_str(&text, Path::new("/tmp/tributary-chaos.toml"), &[])
         .unwrap_or_else(|e| panic!("chaos config does not load: {e}\n{text}"))
@@ -174,11 +209,29 @@ pub async fn wait_synced(
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "cursor {:?} did not reach head {head} within {timeout:?}",
-                cursor.map(|c| c.number)
+                "cursor {:?} did not reach head {head} within {timeout:?}; the chain's last error: {}",
+                cursor.map(|c| c.number),
+                last_error(store, chain.chain_id()).await
             ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The error the indexer last recorded for the chain (`chains.last_error`).
+pub async fn last_error(store: &Store, chain_id: u64) -> String {
+    let Ok(mut snap) = store.snapshot().await else {
+        return "(store unreadable)".into();
+    };
+    let chains = snap.chains().await;
+    let _ = snap.finish().await;
+    match chains {
+        Ok(rows) => rows
+            .into_iter()
+            .find(|c| c.chain_id == chain_id)
+            .and_then(|c| c.last_error)
+            .unwrap_or_else(|| "none".into()),
+        Err(e) => format!("(chains unreadable: {e})"),
     }
 }
 
@@ -192,16 +245,30 @@ pub async fn mismatches(
     accounts: &[Address],
     block: u64,
 ) -> u64 {
-    let mut failed = 0;
+    mismatches_of_balances(chain, store, token, accounts, block).await
+        + mismatches_of_events(chain, store, token, block).await
+}
+
+/// Compares the token's indexed balances and supply with the chain at
+/// `block`: 0 when equal, else 1 (printed).
+pub async fn mismatches_of_balances(
+    chain: &Arc<TestChain>,
+    store: &Store,
+    token: Address,
+    accounts: &[Address],
+    block: u64,
+) -> u64 {
     let (c, s, a) = (chain.clone(), store.clone(), accounts.to_vec());
     let balances = tokio::spawn(async move {
         tributary_testkit::verify::assert_token_matches_chain(&c, &s, token, &a, block).await;
     });
-    if let Err(e) = balances.await {
-        println!("MISMATCH balances at block {block}: {e}");
-        failed += 1;
+    match balances.await {
+        Ok(()) => 0,
+        Err(e) => {
+            println!("MISMATCH balances of {token} at block {block}: {e}");
+            1
+        }
     }
-    failed + mismatches_of_events(chain, store, token, block).await
 }
 
 /// Compares the token's stored events with the chain's logs up to `block`:

@@ -7,6 +7,13 @@
 //! stale latest block (the head goes backwards). Faults are counted, so a
 //! test can show it met them. The same seed and request sequence give the
 //! same faults.
+//!
+//! Beyond the random faults, a [`HeadView`] holds the head back for as long
+//! as a test wants (an old head of the same chain, or a node still syncing
+//! that has nothing above its block), and [`RpcProxy::set_log_index_offset`]
+//! shifts every `logIndex` (past 2^31, say) in every answer.
+
+mod view;
 
 use std::{
     sync::{
@@ -18,6 +25,9 @@ use std::{
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::Value;
+pub use view::HeadView;
+use view::Rewrite;
+
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -93,6 +103,13 @@ pub struct FaultCounts {
     pub dropped_logs: u64,
     /// Stale heads served.
     pub stale_heads: u64,
+    /// Answers changed by a held-back head ([`HeadView::Behind`]).
+    pub held_heads: u64,
+    /// Answers changed by a syncing node ([`HeadView::Syncing`]): older
+    /// heads, `null` blocks, hidden logs, failed calls, `eth_syncing`.
+    pub syncing: u64,
+    /// `logIndex` values shifted (not counted as faults).
+    pub shifted_log_indexes: u64,
 }
 
 impl FaultCounts {
@@ -104,11 +121,13 @@ impl FaultCounts {
             + self.garbled
             + self.dropped_logs
             + self.stale_heads
+            + self.held_heads
+            + self.syncing
     }
 }
 
 #[derive(Default)]
-struct Counters([AtomicU64; 7]);
+struct Counters([AtomicU64; 10]);
 
 struct Shared {
     upstream: String,
@@ -116,6 +135,10 @@ struct Shared {
     counters: Counters,
     /// Earlier answers to `eth_getBlockByNumber("latest")`, to serve stale.
     heads: Mutex<Vec<Value>>,
+    /// The head shown, beyond random faults.
+    view: Mutex<HeadView>,
+    /// Added to every `logIndex`.
+    log_offset: AtomicU64,
 }
 
 /// A running proxy; stops when dropped.
@@ -157,6 +180,8 @@ impl RpcProxy {
             spec: Mutex::new((spec, StdRng::seed_from_u64(spec.seed))),
             counters: Counters::default(),
             heads: Mutex::new(Vec::new()),
+            view: Mutex::new(HeadView::Live),
+            log_offset: AtomicU64::new(0),
         });
         let task = tokio::spawn({
             let shared = shared.clone();
@@ -183,6 +208,16 @@ impl RpcProxy {
         lock(&self.shared.spec).0 = spec;
     }
 
+    /// Holds the head back (or lets it go with [`HeadView::Live`]).
+    pub fn set_head_view(&self, view: HeadView) {
+        *lock(&self.shared.view) = view;
+    }
+
+    /// Adds `offset` to every `logIndex` in every answer from now on.
+    pub fn set_log_index_offset(&self, offset: u64) {
+        self.shared.log_offset.store(offset, Ordering::Relaxed);
+    }
+
     /// Faults injected so far.
     pub fn counts(&self) -> FaultCounts {
         let c = |i: usize| self.shared.counters.0[i].load(Ordering::Relaxed);
@@ -194,6 +229,9 @@ impl RpcProxy {
             garbled: c(4),
             dropped_logs: c(5),
             stale_heads: c(6),
+            held_heads: c(7),
+            syncing: c(8),
+            shifted_log_indexes: c(9),
         }
     }
 }
@@ -271,10 +309,9 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             (200, "", "{\"jsonrpc\":\"2.0\",\"id\":1,\"resu".to_string())
         }
         Fault::None | Fault::DropLogs | Fault::StaleHead => {
-            let Some(answer) = forward(&shared.upstream, &body).await else {
+            let Some(mut value) = exchange(&shared, &parsed, &body).await else {
                 return;
             };
-            let mut value: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
             let changed = match fault {
                 Fault::DropLogs => drop_logs(&mut value, pick),
                 Fault::StaleHead => stale_head(&shared, &mut value, pick),
@@ -303,6 +340,80 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// Forwards the request, through the head view and log-index shift: items
+/// answered here are not forwarded, the rest go upstream (as a batch when
+/// the request was one) and their answers are matched back by id.
+async fn exchange(shared: &Shared, parsed: &Value, body: &[u8]) -> Option<Value> {
+    let view = *lock(&shared.view);
+    let offset = shared.log_offset.load(Ordering::Relaxed);
+    let count = |i: usize, n: u64| shared.counters.0[i].fetch_add(n, Ordering::Relaxed);
+    if view == HeadView::Live && offset == 0 {
+        let answer = forward(&shared.upstream, body).await?;
+        return Some(serde_json::from_str(&answer).unwrap_or(Value::Null));
+    }
+    let view_counter = if matches!(view, HeadView::Syncing { .. }) {
+        8
+    } else {
+        7
+    };
+    let (items, batch) = match parsed {
+        Value::Array(items) => (items.clone(), true),
+        item => (vec![item.clone()], false),
+    };
+    let mut answers: Vec<Option<Value>> = vec![None; items.len()];
+    let mut upstream = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let (rewrite, changed) = view::rewrite(view, item);
+        if changed {
+            count(view_counter, 1);
+        }
+        match rewrite {
+            Rewrite::Answer(answer) => answers[i] = Some(answer),
+            Rewrite::Forward(request) => upstream.push((i, request)),
+        }
+    }
+    if !upstream.is_empty() {
+        let request = if batch {
+            Value::Array(upstream.iter().map(|(_, r)| r.clone()).collect())
+        } else {
+            upstream[0].1.clone()
+        };
+        let text = forward(&shared.upstream, request.to_string().as_bytes()).await?;
+        let got = match serde_json::from_str(&text).unwrap_or(Value::Null) {
+            Value::Array(got) => got,
+            single => vec![single],
+        };
+        for (i, request) in &upstream {
+            let mut answer = got
+                .iter()
+                .find(|a| a["id"] == request["id"])
+                .cloned()
+                .unwrap_or_else(|| got.first().cloned().unwrap_or(Value::Null));
+            if let Some(top) = view.ceiling()
+                && request["method"] == "eth_getLogs"
+                && view::hide_logs_above(&mut answer, top)
+            {
+                count(8, 1);
+            }
+            answers[*i] = Some(answer);
+        }
+    }
+    let mut answers: Vec<Value> = answers.into_iter().map(Option::unwrap_or_default).collect();
+    if offset > 0 {
+        let shifted = answers
+            .iter_mut()
+            .filter_map(|a| a.get_mut("result"))
+            .map(|r| view::shift_log_indexes(r, offset))
+            .sum();
+        count(9, shifted);
+    }
+    Some(if batch {
+        Value::Array(answers)
+    } else {
+        answers.pop().unwrap_or_default()
+    })
 }
 
 /// Removes every log of one block of the answer (`pick` odd) or of the

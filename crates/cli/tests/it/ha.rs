@@ -1,12 +1,17 @@
 //! High availability: two `tributary index` processes on one PostgreSQL.
 //! One holds the chain's lease and works it; the active one is killed -9
-//! again and again and the other takes over within 10 s. In the end the
-//! store equals the chain: no gap, no duplicate.
+//! again and again (four times during backfill, three while following a
+//! chain that keeps getting transfers) and the other takes over within
+//! 10 s. In the end the store equals the chain: no gap, no duplicate.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tributary_store::Store;
 use tributary_testkit::{Backend, TestChain, TestDb, WorkloadSpec, verify};
 
@@ -28,6 +33,36 @@ fn holder_pid(holder: &str) -> Option<u32> {
     holder.rsplit(':').next()?.parse().ok()
 }
 
+/// Transfers between dev accounts every few tens of milliseconds until
+/// `stop`; how many.
+fn traffic(
+    chain: Arc<TestChain>,
+    token: Address,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<u64> {
+    tokio::spawn(async move {
+        let mut rng = StdRng::seed_from_u64(22);
+        let dev = chain.dev_accounts();
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let from = rng.random_range(0..dev.len());
+            let to = dev[rng.random_range(0..dev.len())];
+            chain
+                .transfer(
+                    token,
+                    Some(from),
+                    to,
+                    U256::from(rng.random_range(1..100u64)),
+                )
+                .await
+                .expect("live transfer");
+            sent += 1;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(10..40))).await;
+        }
+        sent
+    })
+}
+
 async fn cursor(store: &Store, chain_id: u64) -> u64 {
     store
         .cursor(chain_id)
@@ -39,7 +74,7 @@ async fn cursor(store: &Store, chain_id: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
-    let chain = TestChain::spawn().await.expect("anvil");
+    let chain = Arc::new(TestChain::spawn().await.expect("anvil"));
     let token = chain.deploy_token("Ha", "HA", 18).await.expect("deploy");
     let spec = WorkloadSpec {
         recipients_per_tx: 50,
@@ -66,13 +101,32 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
     let store = Store::connect(&db.url).await.expect("store");
     let chain_id = chain.chain_id();
     let head = chain.head().await.expect("head");
+    for a in chain.dev_accounts() {
+        chain
+            .mint(token, a, U256::from(1_000_000u64))
+            .await
+            .expect("mint");
+    }
 
     let mut children = vec![spawn_index(&config), spawn_index(&config)];
     let mut takeovers = Vec::new();
-    const KILLS: usize = 4;
+    const BACKFILL_KILLS: usize = 4;
+    const KILLS: usize = BACKFILL_KILLS + 3;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut sender = None;
+    let mut rng = StdRng::seed_from_u64(21);
     for k in 0..KILLS {
-        // Wait for a holder that has made progress past this round's mark.
-        let mark = head * (k as u64 + 1) / (KILLS as u64 + 2);
+        // Backfill: wait for a holder past this round's mark. Following:
+        // wait until it caught up with the moving head, then a random while.
+        let following = k >= BACKFILL_KILLS;
+        if following && sender.is_none() {
+            sender = Some(traffic(chain.clone(), token, stop.clone()));
+        }
+        let mark = if following {
+            chain.head().await.expect("head")
+        } else {
+            head * (k as u64 + 1) / (BACKFILL_KILLS as u64 + 2)
+        };
         let deadline = Instant::now() + Duration::from_secs(120);
         let (epoch, pid) = loop {
             let holder = store.lease_holder(chain_id).await.expect("lease");
@@ -89,6 +143,9 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
+        if following {
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
+        }
         let at = children
             .iter()
             .position(|c| c.id() == pid)
@@ -112,8 +169,9 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
         };
         takeovers.push(took);
         println!(
-            "kill {}: holder pid {pid} (epoch {epoch}) killed at block {killed_cursor}; taken over in {:.0} ms",
+            "kill {} ({}): holder pid {pid} (epoch {epoch}) killed at block {killed_cursor}; taken over in {:.0} ms",
             k + 1,
+            if following { "following" } else { "backfill" },
             took.as_secs_f64() * 1000.0
         );
         // A fresh standby replaces the killed process.
@@ -121,6 +179,11 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
     }
 
     // Live blocks on top, then both run until the head.
+    stop.store(true, Ordering::Relaxed);
+    let live_transfers = match sender {
+        Some(task) => task.await.expect("traffic task"),
+        None => 0,
+    };
     let accounts = {
         let mut a = summary.accounts.clone();
         a.extend(chain.dev_accounts());
@@ -154,5 +217,11 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
     assert!(
         runs.iter().filter(|r| r.job == "index").count() > KILLS,
         "every tenure is an index run: {runs:?}"
+    );
+    println!(
+        "| two `index` processes on one PostgreSQL, the active one killed -9 ({BACKFILL_KILLS} in backfill, {} while following) | 1 | {KILLS} | 0 | takeovers {:?} ms (worst {:.0} ms); {live_transfers} live transfers |",
+        KILLS - BACKFILL_KILLS,
+        takeovers.iter().map(|t| t.as_millis()).collect::<Vec<_>>(),
+        worst.as_secs_f64() * 1000.0
     );
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use tributary_chaos::{Indexing, Outcome, config, erc20, mismatches, tough_settings, wait_synced};
+use tributary_chaos::{
+    Indexing, Outcome, config, config_with, erc20, mismatches, tough_settings, wait_synced,
+};
 use tributary_engine::IndexerOptions;
 use tributary_store::Store;
 use tributary_testkit::proxy::{FaultSpec, RpcProxy};
@@ -20,7 +22,7 @@ pub(crate) fn unit() -> U256 {
 
 /// A chain with a token, a seeded transfer workload, and dev accounts that
 /// hold tokens for live transfers. Returns the accounts to compare.
-async fn token_chain(seed: u64, events: u64) -> (Arc<TestChain>, Address, Vec<Address>) {
+pub(crate) async fn token_chain(seed: u64, events: u64) -> (Arc<TestChain>, Address, Vec<Address>) {
     let chain = TestChain::spawn().await.expect("anvil");
     let token = chain
         .deploy_token("Chaos", "CHS", 18)
@@ -59,7 +61,7 @@ pub(crate) async fn open_store(backend: Backend) -> (TestDb, Store) {
 }
 
 /// A few live transfers between dev accounts.
-async fn live_transfers(chain: &TestChain, token: Address, rng: &mut StdRng) {
+pub(crate) async fn live_transfers(chain: &TestChain, token: Address, rng: &mut StdRng) {
     let dev = chain.dev_accounts();
     for _ in 0..rng.random_range(1..=3) {
         let from = rng.random_range(0..dev.len());
@@ -77,7 +79,12 @@ async fn live_transfers(chain: &TestChain, token: Address, rng: &mut StdRng) {
 }
 
 /// Syncs and compares; a sync that fails counts as a mismatch.
-async fn check(chain: &Arc<TestChain>, store: &Store, token: Address, accounts: &[Address]) -> u64 {
+pub(crate) async fn check(
+    chain: &Arc<TestChain>,
+    store: &Store,
+    token: Address,
+    accounts: &[Address],
+) -> u64 {
     match wait_synced(chain, store, SYNC).await {
         Ok(head) => mismatches(chain, store, token, accounts, head).await,
         Err(e) => {
@@ -194,7 +201,7 @@ pub async fn dropping_endpoint(backend: Backend, seed: u64, scale: u64) -> Outco
 }
 
 /// Live following through `rounds` random `anvil_reorg`s of depth 1..=32
-/// (confirmations 40), compared after each.
+/// (confirmations 40), each on top of a synced indexer, compared after each.
 pub async fn reorgs(backend: Backend, seed: u64, rounds: u64) -> Outcome {
     let mut out = Outcome {
         case: format!("anvil_reorg depth 1..32 while following ({backend:?})"),
@@ -217,7 +224,12 @@ pub async fn reorgs(backend: Backend, seed: u64, rounds: u64) -> Outcome {
     let mut depths = Vec::new();
     for _ in 0..rounds {
         live_transfers(&chain, token, &mut rng).await;
-        out.mismatches += check(&chain, &store, token, &accounts).await;
+        // Indexed up to the head before the reorg (the full comparison
+        // after it covers these blocks too, where they survive).
+        if let Err(e) = wait_synced(&chain, &store, SYNC).await {
+            println!("MISMATCH: {e}");
+            out.mismatches += 1;
+        }
         let depth = rng.random_range(1..=32u64);
         let mut txs = Vec::new();
         for _ in 0..rng.random_range(0..=3) {
@@ -256,16 +268,19 @@ pub async fn connection_loss(seed: u64, scale: u64) -> Outcome {
         case: "PostgreSQL connections killed mid-run (Postgres)".into(),
         ..Outcome::default()
     };
+    let (mut cuts, mut heads) = (Vec::new(), Vec::new());
     for run in 0..scale {
         let seed = seed + 1000 * run;
         let (chain, token, accounts) = token_chain(seed, 4_000).await;
         let (db, store) = open_store(Backend::Postgres).await;
         let database = db.postgres_database().expect("postgres").to_string();
-        let cfg = config(
+        // Small commits, so each cut lands mid-backfill.
+        let cfg = config_with(
             &chain.rpc_url(),
             chain.chain_id(),
             &db.url,
             5,
+            "batch_events = 100",
             &erc20("Chaos", token, None),
         );
         let settings = tributary_source::RpcSettings {
@@ -275,6 +290,7 @@ pub async fn connection_loss(seed: u64, scale: u64) -> Outcome {
         };
         let ix = Indexing::start(&cfg, &store, settings, IndexerOptions::default()).await;
         let head = chain.head().await.expect("head");
+        heads.push(head);
         for k in 1..=3u64 {
             // Wait for a third of the way, then drop every connection.
             let target = head * k / 4;
@@ -290,6 +306,14 @@ pub async fn connection_loss(seed: u64, scale: u64) -> Outcome {
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            cuts.push(
+                store
+                    .cursor(chain.chain_id())
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or(0, |c| c.number),
+            );
             out.faults += terminate_backends(&database).await;
         }
         out.mismatches += check(&chain, &store, token, &accounts).await;
@@ -299,7 +323,9 @@ pub async fn connection_loss(seed: u64, scale: u64) -> Outcome {
         }
         out.runs += 1;
     }
-    out.notes = "connections terminated (sum over the 3 cuts per run)".into();
+    out.notes = format!(
+        "connections terminated (sum over the 3 cuts per run) at blocks {cuts:?} of {heads:?}"
+    );
     out
 }
 
