@@ -21,7 +21,7 @@ RATE="${RATE:-10000}"
 ENDPOINTS="${ENDPOINTS:-balances,holders,portfolio}"
 CONNECTIONS="${CONNECTIONS:-64}"
 BLOCKS="${BLOCKS:-500}"
-TARGET="${CARGO_TARGET_DIR:-target/bench}"
+TARGET="${CARGO_TARGET_DIR:-target}"
 
 if [[ "${GENERATOR:-builtin}" == wrk ]] && ! command -v wrk >/dev/null; then
     echo "installing wrk" >&2

@@ -49,7 +49,7 @@ pub use openapi::openapi;
 pub use params::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use routes::status::SYNCED_MAX_LAG;
 pub use settings::{CacheSettings, LiveSettings, RateLimit};
-pub use state::{ApiChain, ApiConfig, AppState};
+pub use state::{ApiChain, ApiConfig, AppState, DEFAULT_MAX_LAG_BLOCKS};
 
 /// The whole API: every route, the JSON 404/405 fallbacks and the middleware stack.
 pub fn router(state: AppState) -> Router {

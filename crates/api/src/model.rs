@@ -200,7 +200,7 @@ pub struct Health {
 
 /// An address as answers show it: EIP-55 checksummed.
 pub(crate) fn checksum(address: &Address) -> String {
-    address.to_checksum(None)
+    tributary_types::checksummed(address)
 }
 
 /// A hash as answers show it: 0x + 64 lowercase hex digits.

@@ -12,6 +12,12 @@ pub struct CacheSettings {
     pub enabled: bool,
     /// Most bytes of cached answer bodies kept (least recently used go first).
     pub max_bytes: u64,
+    /// Redis shared by every `serve` process as a second cache level
+    /// (`None`: this process's memory only).
+    pub redis_url: Option<url::Url>,
+    /// How long an answer stays in Redis. Correctness never depends on it
+    /// (entries are keyed by the block they reflect); it bounds memory.
+    pub shared_ttl: Duration,
 }
 
 impl Default for CacheSettings {
@@ -19,6 +25,8 @@ impl Default for CacheSettings {
         Self {
             enabled: true,
             max_bytes: 256 * 1024 * 1024,
+            redis_url: None,
+            shared_ttl: Duration::from_secs(60),
         }
     }
 }

@@ -45,6 +45,24 @@ pub struct ApiConfig {
     pub live: LiveSettings,
     /// The contracts that hold DeFi positions (portfolio, pools, NFTs).
     pub positions: crate::positions::Catalog,
+    /// `/readyz` bound per chain id: answers 503 while a chain's indexed
+    /// block is more than this many blocks behind its head. A chain not
+    /// listed gets [`DEFAULT_MAX_LAG_BLOCKS`].
+    pub max_lag_blocks: std::collections::BTreeMap<ChainId, u64>,
+}
+
+/// The `/readyz` lag bound of a chain with none configured (the config's
+/// `max_lag_blocks` default).
+pub const DEFAULT_MAX_LAG_BLOCKS: u64 = 5;
+
+impl ApiConfig {
+    /// The `/readyz` lag bound of `chain_id`.
+    pub fn max_lag_of(&self, chain_id: ChainId) -> u64 {
+        self.max_lag_blocks
+            .get(&chain_id)
+            .copied()
+            .unwrap_or(DEFAULT_MAX_LAG_BLOCKS)
+    }
 }
 
 impl Default for ApiConfig {
@@ -58,8 +76,19 @@ impl Default for ApiConfig {
             rate_limit: Some(RateLimit::default()),
             live: LiveSettings::default(),
             positions: crate::positions::Catalog::default(),
+            max_lag_blocks: std::collections::BTreeMap::new(),
         }
     }
+}
+
+/// What cached answers depend on besides the request and the block: the
+/// configured chains, contracts and position catalog. `serve` processes
+/// share Redis entries only when these agree.
+fn namespace(config: &ApiConfig) -> String {
+    format!(
+        "{:?}|{:?}|{:?}",
+        config.chains, config.contracts, config.positions
+    )
 }
 
 /// Shared state of every handler; cheap to clone.
@@ -90,6 +119,7 @@ impl AppState {
             &config.cache,
             Validity::new(&chains),
             Gate::new(store.clone(), chains),
+            &namespace(&config),
         );
         let live = Arc::new(Live::new(config.live.clone()));
         let limiter = config.rate_limit.map(Limiter::new);

@@ -33,8 +33,8 @@ pub use address::{AddressError, parse_address};
 pub use error::{ConfigError, ConfigErrors};
 pub use init::{INIT_EXAMPLE_ABI_PATH, init_example_abi, init_template};
 pub use model::{
-    AddressSource, ApiConfig, CacheConfig, ChainConfig, Config, ContractConfig, ContractKind,
-    DatabaseConfig, UnknownKind,
+    AddressSource, ApiConfig, BloomCheck, CacheConfig, ChainConfig, Config, ContractConfig,
+    ContractKind, DatabaseConfig, UnknownKind,
 };
 pub use on_error::{OnError, UnknownOnError};
 

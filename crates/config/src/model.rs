@@ -78,13 +78,23 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// Per-request timeout in milliseconds (default 10000).
     pub request_timeout_ms: u64,
+    /// Sustained requests per second per client IP (default 1000); 0 turns
+    /// the per-client rate limit off.
+    pub rate_limit_per_second: u32,
+    /// Requests a client may make at once (default twice the per-second rate).
+    pub rate_limit_burst: u32,
 }
 
 /// `[cache]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheConfig {
-    /// `redis://` or `rediss://` URL of the shared cache and pub/sub.
-    pub redis_url: Url,
+    /// `redis://` or `rediss://` URL of the shared cache and pub/sub; absent:
+    /// this process's memory only, notices from the store's cursors.
+    pub redis_url: Option<Url>,
+    /// Whether answers are cached (default true).
+    pub enabled: bool,
+    /// Most bytes of answers kept in memory per process (default 256 MiB).
+    pub max_bytes: u64,
 }
 
 /// One `[[chain]]`.
@@ -114,6 +124,61 @@ pub struct ChainConfig {
     /// What a configured log that fails to decode or project does (default
     /// [`OnError::DeadLetter`]).
     pub on_error: OnError,
+    /// `/readyz` answers 503 while the indexed block is more than this many
+    /// blocks behind the head (default 5).
+    pub max_lag_blocks: u64,
+    /// Which fetched ranges get the dropped-log (`logsBloom`) check (default
+    /// [`BloomCheck::Tail`]).
+    pub bloom_check: BloomCheck,
+}
+
+/// `[[chain]] bloom_check`: where blocks' `logsBloom` is compared with the
+/// `eth_getLogs` answer, to catch endpoints that silently drop logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum BloomCheck {
+    /// `"off"`: never.
+    Off,
+    /// `"tail"`: the unfinalized tail, whose headers are fetched anyway.
+    #[default]
+    Tail,
+    /// `"always"`: backfill too (one more header per block).
+    Always,
+}
+
+impl BloomCheck {
+    /// Every mode, in documentation order.
+    pub const ALL: [BloomCheck; 3] = [BloomCheck::Off, BloomCheck::Tail, BloomCheck::Always];
+
+    /// The name used in `tributary.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BloomCheck::Off => "off",
+            BloomCheck::Tail => "tail",
+            BloomCheck::Always => "always",
+        }
+    }
+}
+
+impl fmt::Display for BloomCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BloomCheck {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BloomCheck::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown bloom_check \"{s}\"; expected one of: {}",
+                    BloomCheck::ALL.map(BloomCheck::as_str).join(", ")
+                )
+            })
+    }
 }
 
 /// One `[[contract]]`.

@@ -6,9 +6,15 @@ pub(crate) const ROOT: &[&str] = &["database", "api", "cache", "chain", "contrac
 /// `[database]`.
 pub(crate) const DATABASE: &[&str] = &["url"];
 /// `[api]`.
-pub(crate) const API: &[&str] = &["listen", "cors_origins", "request_timeout_ms"];
+pub(crate) const API: &[&str] = &[
+    "listen",
+    "cors_origins",
+    "request_timeout_ms",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+];
 /// `[cache]`.
-pub(crate) const CACHE: &[&str] = &["redis_url"];
+pub(crate) const CACHE: &[&str] = &["redis_url", "enabled", "max_bytes"];
 /// `[[chain]]`.
 pub(crate) const CHAIN: &[&str] = &[
     "name",
@@ -22,6 +28,8 @@ pub(crate) const CHAIN: &[&str] = &[
     "batch_events",
     "refresh_blocks",
     "on_error",
+    "max_lag_blocks",
+    "bloom_check",
 ];
 /// `[[contract]]`.
 pub(crate) const CONTRACT: &[&str] = &[
@@ -79,7 +87,8 @@ pub(crate) fn shape(table: &str, key: &str) -> Option<Shape> {
         "events" => Shape::Events,
         "request_timeout_ms" | "chain_id" | "confirmations" | "poll_interval_ms"
         | "max_block_range" | "fetch_concurrency" | "batch_events" | "start_block"
-        | "refresh_blocks" | "stable" => Shape::Scalar,
+        | "refresh_blocks" | "stable" | "max_lag_blocks" => Shape::Scalar,
+        "rate_limit_per_second" | "rate_limit_burst" | "enabled" | "max_bytes" => Shape::Scalar,
         _ => Shape::Str,
     })
 }

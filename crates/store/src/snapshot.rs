@@ -2,7 +2,7 @@
 //! an answer and the block it names always agree.
 
 use alloy_primitives::{Address, U256};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 use tributary_types::{ChainId, StateKind};
 
 use crate::read::{
@@ -28,12 +28,15 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     pub(crate) async fn begin(pool: &AnyPool, dialect: Dialect) -> Result<Self, StoreError> {
-        let mut tx = pool.begin().await?;
-        if dialect == Dialect::Postgres {
-            // READ COMMITTED would let two statements of one answer see two commits.
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .await?;
-        }
+        let tx = match dialect {
+            // READ COMMITTED would let two statements of one answer see two
+            // commits. Set in the BEGIN itself: one round trip, not two.
+            Dialect::Postgres => {
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+            Dialect::Sqlite => pool.begin().await?,
+        };
         Ok(Self { tx, dialect })
     }
 
@@ -273,7 +276,7 @@ impl Snapshot {
     }
 }
 
-fn block_ref(
+pub(crate) fn block_ref(
     r: &sqlx::any::AnyRow,
     chain_id: ChainId,
     first: usize,
@@ -292,7 +295,7 @@ fn block_ref(
     }))
 }
 
-fn token_from_row(r: &sqlx::any::AnyRow, first: usize) -> Result<TokenRow, StoreError> {
+pub(crate) fn token_from_row(r: &sqlx::any::AnyRow, first: usize) -> Result<TokenRow, StoreError> {
     let decimals: Option<i16> = r.try_get(first + 5)?;
     Ok(TokenRow {
         chain_id: get_u64(r, first)?,

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use serde_json::{Map, Value};
 use tributary_store::read::BlockRef;
 
+use super::shared::At;
 use super::validity::{Dep, Scope, Validity};
 use crate::model::BlockJson;
 
@@ -21,6 +22,8 @@ pub(crate) struct Entry {
     pub multi: bool,
     /// The answer's JSON object without its `block`/`blocks` member.
     pub body: Bytes,
+    /// The block(s) the answer was read at (its shared-cache key part).
+    pub at: At,
 }
 
 impl Entry {
@@ -28,15 +31,27 @@ impl Entry {
     /// (not a JSON object naming the block it reflects, or a null block).
     pub(crate) fn build(body: &[u8], seq: u64, scope: Scope, validity: &Validity) -> Option<Self> {
         let mut object: Map<String, Value> = serde_json::from_slice(body).ok()?;
-        let (deps, multi) = if let Some(block) = object.remove("block") {
-            let chain_id = block.get("chain_id")?.as_u64()?;
+        let (deps, multi, at) = if let Some(block) = object.remove("block") {
+            let (chain_id, number, hash) = block_of(&block)?;
             let chain = validity.index(chain_id)?;
-            (vec![Dep { chain, scope }], false)
-        } else if let Some(Value::Array(_)) = object.remove("blocks") {
+            (
+                vec![Dep { chain, scope }],
+                false,
+                At::one(chain_id, number, hash),
+            )
+        } else if let Some(Value::Array(blocks)) = object.remove("blocks") {
+            let blocks: Vec<_> = blocks.iter().map(block_of).collect::<Option<_>>()?;
             let deps = (0..validity.chain_ids().count())
                 .map(|chain| Dep { chain, scope })
                 .collect();
-            (deps, true)
+            let at = At::all(validity.chain_ids().map(|id| {
+                let block = blocks
+                    .iter()
+                    .find(|b| b.0 == id)
+                    .map(|&(_, number, hash)| (number, hash));
+                (id, block)
+            }));
+            (deps, true, at)
         } else {
             return None;
         };
@@ -46,6 +61,7 @@ impl Entry {
             deps,
             multi,
             body: Bytes::from(body),
+            at,
         })
     }
 
@@ -72,6 +88,15 @@ impl Entry {
     }
 }
 
+/// (chain id, number, hash) of a block as answers write it.
+fn block_of(block: &Value) -> Option<(u64, u64, &str)> {
+    Some((
+        block.get("chain_id")?.as_u64()?,
+        block.get("number")?.as_u64()?,
+        block.get("hash")?.as_str()?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::B256;
@@ -91,7 +116,7 @@ mod tests {
     #[test]
     fn a_single_chain_answer_is_restamped_with_the_current_block() {
         let v = Validity::new(&[1, 56]);
-        let body = json!({"items": [1], "block": {"chain_id": 56, "number": 3}, "next": null});
+        let body = json!({"items": [1], "block": {"chain_id": 56, "number": 3, "hash": "0x01"}, "next": null});
         let e = Entry::build(body.to_string().as_bytes(), 4, Scope::Chain, &v).expect("cacheable");
         assert_eq!(
             e.deps,
@@ -124,7 +149,7 @@ mod tests {
         for body in [json!({"chains": []}), json!({"block": null}), json!([1])] {
             assert!(Entry::build(body.to_string().as_bytes(), 0, Scope::Chain, &v).is_none());
         }
-        let unknown_chain = json!({"block": {"chain_id": 5}});
+        let unknown_chain = json!({"block": {"chain_id": 5, "number": 1, "hash": "0x01"}});
         assert!(Entry::build(unknown_chain.to_string().as_bytes(), 0, Scope::Chain, &v).is_none());
     }
 }

@@ -197,6 +197,16 @@ impl Validity {
         })
     }
 
+    /// The sequence number under which an answer read at exactly `now` (from
+    /// elsewhere, e.g. the shared cache) may be kept locally: `Some` only when
+    /// every chain of `deps` is applied exactly through `now`. Taken under the
+    /// writer lock, so no change is half-applied: every change numbered up to
+    /// the result is in `now`, and every later one will be marked above it.
+    pub(crate) fn seq_at(&self, deps: &[Dep], now: &[Option<BlockRef>]) -> Option<u64> {
+        let _writer = lock(&self.writer);
+        self.current(deps, now).then(|| self.seq())
+    }
+
     /// Whether every chain of `deps` is applied exactly through `now` (false
     /// while a notice is late; true again once it is applied).
     pub(crate) fn current(&self, deps: &[Dep], now: &[Option<BlockRef>]) -> bool {
@@ -312,6 +322,17 @@ mod tests {
         let seq = v.seq();
         v.resync(0, block(9, 2));
         assert!(!v.valid(&dep(Scope::Account(B)), seq, &[block(9, 2)]));
+    }
+
+    #[test]
+    fn answers_from_elsewhere_are_kept_only_at_the_applied_block() {
+        let v = Validity::new(&[1]);
+        v.resync(0, block(10, 1));
+        let deps = dep(Scope::Account(A));
+        assert_eq!(v.seq_at(&deps, &[block(11, 1)]), None);
+        let seq = v.seq_at(&deps, &[block(10, 1)]).expect("applied at 10");
+        v.committed(1, 11, &touched(&[A], &[]), block(11, 1));
+        assert!(!v.valid(&deps, seq, &[block(11, 1)]));
     }
 
     #[test]

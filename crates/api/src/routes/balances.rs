@@ -7,9 +7,9 @@ use axum::extract::State;
 use tributary_types::ChainId;
 
 use crate::error::ApiError;
-use crate::model::{BalanceItem, BalancesAnswer, ErrorBody, checksum};
+use crate::model::{BalanceItem, BalancesAnswer, BlockAt, BlockJson, ErrorBody, checksum};
 use crate::params::{AddressPath, BalancesParams, Query};
-use crate::routes::block_at;
+use crate::routes::{block_at, single_chain};
 use crate::state::AppState;
 
 /// Token kinds whose balances `/balances` lists (ERC-20-like ones).
@@ -49,10 +49,20 @@ pub(crate) async fn load(
     account: Address,
     chain_id: Option<ChainId>,
 ) -> Result<BalancesAnswer, ApiError> {
-    let mut snapshot = state.store().snapshot().await?;
-    let rows = snapshot.balances(account, chain_id).await?;
-    let at = block_at(&mut snapshot, state, chain_id).await?;
-    snapshot.finish().await?;
+    let (rows, at) = match single_chain(state, chain_id) {
+        // One statement, no snapshot transaction: the common case's cost.
+        Some(id) => {
+            let (rows, block) = state.store().balances_at(account, chain_id, id).await?;
+            (rows, BlockAt::Block(block.map(BlockJson::from)))
+        }
+        None => {
+            let mut snapshot = state.store().snapshot().await?;
+            let rows = snapshot.balances(account, chain_id).await?;
+            let at = block_at(&mut snapshot, state, chain_id).await?;
+            snapshot.finish().await?;
+            (rows, at)
+        }
+    };
     let balances = rows
         .into_iter()
         .filter(|r| state.is_configured(r.token.chain_id))

@@ -3,9 +3,8 @@
 use alloy_primitives::Address;
 use axum::Json;
 use axum::extract::State;
-use tributary_store::Snapshot;
-use tributary_store::read::HolderPosition;
-use tributary_types::{ChainId, StateKind};
+use tributary_store::read::{HolderPosition, HoldersAt};
+use tributary_types::ChainId;
 
 use crate::cursor::{self, CursorError, HolderCursor};
 use crate::error::ApiError;
@@ -38,28 +37,27 @@ pub(crate) async fn holders(
         Some(c) => Some(state.resolve_chain(c)?.chain_id),
         None => None,
     };
-    let mut snapshot = state.store().snapshot().await?;
-    let (chain_id, kind) = token_chain(&mut snapshot, &state, token, asked).await?;
-    // An NFT collection's holders are ranked by how many tokens they own.
-    let nft = matches!(kind.as_str(), "erc721" | "vote_escrow");
-    let ranked_by = if nft {
-        StateKind::NftCount
-    } else {
-        StateKind::Balance
-    };
-    let after = match p.after {
-        Some(c) if c.chain_id != chain_id || c.token != token => {
-            return Err(CursorError::WrongToken.into());
-        }
-        Some(c) => Some(c.position),
-        None => None,
-    };
-    let mut rows = snapshot
-        .holders_by(chain_id, token, ranked_by, after, p.limit + 1)
+    // Kind, supply, block and the page in one statement (one committed state).
+    let found = state
+        .store()
+        .holders_page(
+            token,
+            asked,
+            NFT_KINDS,
+            p.after.map(|c| c.position),
+            p.limit + 1,
+        )
         .await?;
-    let total_supply = snapshot.total_supply(chain_id, token).await?;
-    let block = snapshot.indexed_block(chain_id).await?;
-    snapshot.finish().await?;
+    let page = token_chain(found, &state, token, asked)?;
+    let (chain_id, summary, mut rows) = (page.summary.chain_id, page.summary, page.holders);
+    // An NFT collection's holders are ranked by how many tokens they own.
+    let nft = NFT_KINDS.contains(&summary.kind.as_str());
+    if p.after
+        .is_some_and(|c| c.chain_id != chain_id || c.token != token)
+    {
+        return Err(CursorError::WrongToken.into());
+    }
+    let (total_supply, block) = (summary.total_supply, summary.block);
     let next = split_page(&mut rows, p.limit).map(|last| {
         cursor::encode_holders(&HolderCursor {
             chain_id,
@@ -85,24 +83,24 @@ pub(crate) async fn holders(
     }))
 }
 
-/// The configured chain `token` is tracked on (the one asked for, or the
-/// only one), and the token's template kind there.
-async fn token_chain(
-    snapshot: &mut Snapshot,
+/// Kinds whose holders rank by NFT count rather than balance.
+const NFT_KINDS: [&str; 2] = ["erc721", "vote_escrow"];
+
+/// The page of the configured chain `token` is tracked on (the one asked
+/// for, or the only one).
+fn token_chain(
+    found: Vec<HoldersAt>,
     state: &AppState,
     token: Address,
     asked: Option<ChainId>,
-) -> Result<(ChainId, String), ApiError> {
-    let found: Vec<(ChainId, String)> = snapshot
-        .tokens(asked, Some(token))
-        .await?
+) -> Result<HoldersAt, ApiError> {
+    let mut found: Vec<HoldersAt> = found
         .into_iter()
-        .map(|t| (t.chain_id, t.kind))
-        .filter(|(c, _)| state.is_configured(*c))
+        .filter(|t| state.is_configured(t.summary.chain_id))
         .collect();
-    let chains: Vec<ChainId> = found.iter().map(|(c, _)| *c).collect();
+    let chains: Vec<ChainId> = found.iter().map(|t| t.summary.chain_id).collect();
     match chains.as_slice() {
-        [_] => Ok(found[0].clone()),
+        [_] => Ok(found.remove(0)),
         [] => Err(ApiError::UnknownToken {
             token: checksum(&token),
             chain_id: asked,

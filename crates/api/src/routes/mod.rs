@@ -26,12 +26,7 @@ pub(crate) async fn block_at(
     chain: Option<ChainId>,
 ) -> Result<BlockAt, ApiError> {
     let chains = &state.config().chains;
-    let single = match (chain, chains.as_slice()) {
-        (Some(id), _) => Some(id),
-        (None, [only]) => Some(only.chain_id),
-        (None, _) => None,
-    };
-    if let Some(id) = single {
+    if let Some(id) = single_chain(state, chain) {
         let block = snapshot.indexed_block(id).await?;
         return Ok(BlockAt::Block(block.map(BlockJson::from)));
     }
@@ -42,6 +37,16 @@ pub(crate) async fn block_at(
         }
     }
     Ok(BlockAt::Blocks(blocks))
+}
+
+/// The one chain an answer about `chain` names the block of: the chain
+/// asked for, or the only configured one (`None`: every configured chain).
+pub(crate) fn single_chain(state: &AppState, chain: Option<ChainId>) -> Option<ChainId> {
+    match (chain, state.config().chains.as_slice()) {
+        (Some(id), _) => Some(id),
+        (None, [only]) => Some(only.chain_id),
+        (None, _) => None,
+    }
 }
 
 /// Cuts `rows` (read with `limit + 1`) to `limit` and returns the last row

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::{broadcast, watch};
-use tributary_api::{ApiChain, ApiConfig, AppState, NoticeSource};
+use tributary_api::{ApiChain, ApiConfig, AppState, CacheSettings, NoticeSource, RateLimit};
 use tributary_config::Config;
 use tributary_engine::Progress;
 
@@ -31,13 +31,14 @@ pub async fn run(
     parts: Parts,
     exit_when_synced: bool,
 ) -> anyhow::Result<()> {
+    super::metrics_catalog::install(config, parts != Parts::Serve);
     let store = open_store(config).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(forward_signals(shutdown_tx.clone()));
     let (notices, _) = broadcast::channel(4096);
     // Receivers exist before the indexers start, so no notice is missed.
     let local_rx = (parts == Parts::Both).then(|| notices.subscribe());
-    let redis_url = config.cache.as_ref().map(|c| c.redis_url.clone());
+    let redis_url = config.cache.as_ref().and_then(|c| c.redis_url.clone());
     if parts != Parts::Serve
         && let Some(url) = redis_url.clone()
     {
@@ -55,13 +56,8 @@ pub async fn run(
     let mut tasks = Vec::new();
     let mut progress_rx = Vec::new();
     if parts != Parts::Serve {
-        // Hourly portfolio and pool history, and a periodic sample verified
-        // against the chain, wherever indexing runs.
-        let recorder = tributary_api::positions::HistoryRecorder::new(
-            store.clone(),
-            tributary_api::positions::Catalog::from_config(config),
-        );
-        tokio::spawn(recorder.run(notices.subscribe()));
+        // A periodic sample verified against the chain, wherever indexing
+        // runs (history is computed on request from the state change log).
         tokio::spawn(super::verify::verify_periodically(
             config.clone(),
             store.clone(),
@@ -141,6 +137,27 @@ pub fn api_config(config: &Config) -> ApiConfig {
         cors_origins: config.api.cors_origins.clone(),
         request_timeout: Duration::from_millis(config.api.request_timeout_ms),
         positions: tributary_api::positions::Catalog::from_config(config),
+        max_lag_blocks: config
+            .chains
+            .iter()
+            .map(|c| (c.chain_id, c.max_lag_blocks))
+            .collect(),
+        cache: match &config.cache {
+            Some(c) => CacheSettings {
+                enabled: c.enabled,
+                max_bytes: c.max_bytes,
+                redis_url: c.redis_url.clone(),
+                ..CacheSettings::default()
+            },
+            None => CacheSettings::default(),
+        },
+        // `rate_limit_per_second = 0` turns the limit off.
+        rate_limit: std::num::NonZeroU32::new(config.api.rate_limit_per_second).map(|per_second| {
+            RateLimit {
+                per_second,
+                burst: std::num::NonZeroU32::new(config.api.rate_limit_burst).unwrap_or(per_second),
+            }
+        }),
         ..ApiConfig::default()
     }
 }

@@ -13,6 +13,10 @@ use crate::tree::Node;
 pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://tributary.db";
 /// The API request timeout used when none is configured.
 pub(crate) const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// The per-client rate used when none is configured (requests per second).
+pub(crate) const DEFAULT_RATE_LIMIT_PER_SECOND: u64 = 1000;
+/// The in-memory answer cache size used when none is configured.
+pub(crate) const DEFAULT_CACHE_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// `[database]` (optional, as is its `url`).
 pub(super) fn database(ctx: &mut Ctx, node: Option<&Node>) -> Option<DatabaseConfig> {
@@ -82,6 +86,8 @@ pub(super) fn api(ctx: &mut Ctx, node: Option<&Node>) -> Option<ApiConfig> {
             listen: default_listen(),
             cors_origins: Vec::new(),
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+            rate_limit_per_second: DEFAULT_RATE_LIMIT_PER_SECOND as u32,
+            rate_limit_burst: 2 * DEFAULT_RATE_LIMIT_PER_SECOND as u32,
         });
     };
     let mut fields = ctx.table("api", node, schema::API)?;
@@ -109,11 +115,33 @@ pub(super) fn api(ctx: &mut Ctx, node: Option<&Node>) -> Option<ApiConfig> {
         1..=u64::MAX,
         DEFAULT_REQUEST_TIMEOUT_MS,
     );
+    let per_second = values::bounded(
+        ctx,
+        &mut fields,
+        "rate_limit_per_second",
+        0..=u64::from(u32::MAX / 2),
+        DEFAULT_RATE_LIMIT_PER_SECOND,
+    );
+    // A burst of 0 would refuse every request: at least 1 when given.
+    let burst = values::bounded(
+        ctx,
+        &mut fields,
+        "rate_limit_burst",
+        1..=u64::from(u32::MAX),
+        0,
+    );
     fields.finish(ctx);
+    let per_second = per_second?;
+    let burst = match burst? {
+        0 => 2 * per_second,
+        b => b,
+    };
     Some(ApiConfig {
         listen: listen?,
         cors_origins: cors_origins?,
         request_timeout_ms: request_timeout_ms?,
+        rate_limit_per_second: u32::try_from(per_second).ok()?,
+        rate_limit_burst: u32::try_from(burst).ok()?,
     })
 }
 
@@ -148,15 +176,29 @@ fn cors_origins(ctx: &mut Ctx, node: &Node) -> Option<Vec<String>> {
     })
 }
 
-/// `[cache]`, present only when the section is.
+/// `[cache]`, present only when the section is (every key is optional).
 pub(super) fn cache(ctx: &mut Ctx, node: &Node) -> Option<CacheConfig> {
     let mut fields = ctx.table("cache", node, schema::CACHE)?;
-    let redis_url = fields
-        .required(ctx, "redis_url")
-        .and_then(|node| values::url(ctx, "cache.redis_url", node, &["redis", "rediss"]));
+    let redis_url = match fields.get("redis_url") {
+        None => Some(None),
+        Some(node) => values::url(ctx, "cache.redis_url", node, &["redis", "rediss"]).map(Some),
+    };
+    let enabled = match fields.get("enabled") {
+        None => Some(true),
+        Some(node) => ctx.boolean("cache.enabled", node),
+    };
+    let max_bytes = values::bounded(
+        ctx,
+        &mut fields,
+        "max_bytes",
+        1..=u64::MAX,
+        DEFAULT_CACHE_MAX_BYTES,
+    );
     fields.finish(ctx);
     Some(CacheConfig {
         redis_url: redis_url?,
+        enabled: enabled?,
+        max_bytes: max_bytes?,
     })
 }
 

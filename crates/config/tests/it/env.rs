@@ -28,7 +28,11 @@ fn section_keys_are_overridden_and_missing_sections_created() {
     assert_eq!(config.api.request_timeout_ms, 2500);
     assert_eq!(config.database.url, "postgres://u@db.internal/t");
     assert_eq!(
-        config.cache.map(|c| c.redis_url.to_string()).as_deref(),
+        config
+            .cache
+            .and_then(|c| c.redis_url)
+            .map(|u| u.to_string())
+            .as_deref(),
         Some("redis://cache:6379")
     );
 }
