@@ -8,7 +8,7 @@ use alloy::dyn_abi::{DynSolEvent, DynSolValue};
 use alloy::json_abi::Event;
 use alloy::primitives::B256;
 use serde_json::{Map, Value};
-use tributary_types::RawLog;
+use tributary_types::{RawLog, checksummed};
 
 /// An event prepared for decoding: its ABI and its resolved decoder.
 #[derive(Debug, Clone)]
@@ -97,7 +97,7 @@ pub fn value_json(value: &DynSolValue) -> Value {
         DynSolValue::FixedBytes(word, size) => {
             Value::String(format!("0x{}", hex::encode(&word[..*size])))
         }
-        DynSolValue::Address(a) => Value::String(a.to_checksum(None)),
+        DynSolValue::Address(a) => Value::String(checksummed(a)),
         DynSolValue::Function(f) => Value::String(format!("0x{}", hex::encode(f.as_slice()))),
         DynSolValue::Bytes(b) => Value::String(format!("0x{}", hex::encode(b))),
         DynSolValue::String(s) => Value::String(s.clone()),

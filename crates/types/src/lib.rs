@@ -5,6 +5,7 @@
 //! ours and on as little else as possible.
 
 pub mod block;
+pub mod checksum;
 pub mod event;
 pub mod log;
 pub mod notice;
@@ -12,6 +13,7 @@ pub mod state;
 
 pub use alloy_primitives::{Address, B256, Bytes, U256};
 pub use block::BlockHeader;
+pub use checksum::checksummed;
 pub use event::StoredEvent;
 pub use log::RawLog;
 pub use notice::{ChangeNotice, Touched};
