@@ -21,7 +21,7 @@ const MAX_BLOOM_ADDRESSES: usize = 256;
 /// got through about once in 40 suspicious blocks; with 8, once in 15,000.
 /// Re-fetches only happen for suspicious blocks (rare on an honest node), so
 /// the extra rounds cost nothing in normal operation.
-const REFETCHES: u32 = 8;
+pub(crate) const REFETCHES: u32 = 8;
 
 /// Counts an inconsistent answer of kind `kind` (`block_hash`, `gap`,
 /// `bloom`, `headers`).
