@@ -285,23 +285,7 @@ fn push_len_prefixed(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
 
 /// A uint256 column as [`select`] reads it.
 fn u256_at(d: Dialect, row: &AnyRow, i: usize) -> Result<U256, StoreError> {
-    match d {
-        Dialect::Sqlite => {
-            let bytes: Vec<u8> = row.try_get(i)?;
-            if bytes.len() != 32 {
-                return Err(StoreError::Corrupt {
-                    what: format!("uint256 of {} bytes", bytes.len()),
-                });
-            }
-            Ok(U256::from_be_slice(&bytes))
-        }
-        Dialect::Postgres => {
-            let text: String = row.try_get(i)?;
-            text.parse::<U256>().map_err(|_| StoreError::Corrupt {
-                what: format!("uint256 {text:?}"),
-            })
-        }
-    }
+    d.u256_from_row(row, i)
 }
 
 #[cfg(test)]
