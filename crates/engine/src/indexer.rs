@@ -461,7 +461,13 @@ impl ChainIndexer {
         }
         if from <= finalized {
             self.sync(from, finalized, HeaderMode::LastOnly, finalized, shutdown)
-                .await
+                .await?;
+            // A backfill is a bulk load: fresh statistics keep the API's point
+            // reads on the primary key (see `Store::analyze`).
+            if let Err(e) = self.store.analyze().await {
+                tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
+            }
+            Ok(())
         } else {
             self.sync(from, head.number, HeaderMode::All, finalized, shutdown)
                 .await

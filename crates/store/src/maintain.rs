@@ -160,3 +160,20 @@ async fn set_fingerprints(
     }
     Ok(())
 }
+
+impl Store {
+    /// Refreshes the planner's statistics after a bulk load. PostgreSQL
+    /// without them (a fresh table, or autovacuum off) was seen to read one
+    /// account's key through `state_by_value`, scanning a whole contract's
+    /// rows (2.9 s p99 for a cache-off portfolio at 100k accounts, against
+    /// milliseconds through the primary key). SQLite's `PRAGMA optimize`
+    /// analyses only what needs it.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let statement = match self.dialect() {
+            crate::Dialect::Postgres => "ANALYZE",
+            crate::Dialect::Sqlite => "PRAGMA optimize",
+        };
+        sqlx::query(statement).execute(self.writer()).await?;
+        Ok(())
+    }
+}

@@ -12,7 +12,8 @@ use tributary_store::Store;
 use tributary_testkit::{Backend, TestDb};
 
 use crate::load::{self, Outcome};
-use crate::seed::{self, Balances, CHAIN, CHAIN_ID, CONTRACT};
+use crate::positions::Positions;
+use crate::seed::{self, Balances, CHAIN, CHAIN_ID, CONTRACT, Seeder};
 use crate::wrk;
 
 /// What to measure.
@@ -34,6 +35,8 @@ pub struct Plan {
     pub rate: Option<u32>,
     /// Endpoints to load (`balances`, `holders`, `portfolio`).
     pub endpoints: Vec<String>,
+    /// Seed DeFi positions too ([`Positions`]), not balances only.
+    pub positions: bool,
 }
 
 /// One printed row.
@@ -67,14 +70,26 @@ pub async fn run(plan: &Plan) -> anyhow::Result<()> {
             let db = TestDb::new(backend).await?;
             let store = Store::connect(&db.url).await?;
             let t = Instant::now();
-            seed::seed(&store, accounts, &Balances { accounts }).await?;
+            let seeder: &dyn Seeder = if plan.positions {
+                &Positions { accounts }
+            } else {
+                &Balances { accounts }
+            };
+            seed::seed(&store, accounts, seeder).await?;
+            // As the indexer does after a backfill.
+            store.analyze().await?;
             eprintln!(
-                "seeded {accounts} accounts on {backend:?} in {:.1} s",
+                "seeded {accounts} accounts{} on {backend:?} in {:.1} s",
+                if plan.positions {
+                    " with positions"
+                } else {
+                    ""
+                },
                 t.elapsed().as_secs_f64()
             );
             let endpoints = endpoints(accounts, plan.hot);
             for cache in [true, false] {
-                let (addr, state, server) = serve(&store, cache).await?;
+                let (addr, state, server) = serve(&store, cache, plan.positions).await?;
                 for (endpoint, paths) in &endpoints {
                     if !plan.endpoints.iter().any(|e| e == endpoint) {
                         continue;
@@ -182,8 +197,8 @@ async fn routed(addr: SocketAddr, path: &str) -> anyhow::Result<bool> {
     Ok(!body.contains("\"not_found\""))
 }
 
-/// A plain GET returning the body (the probe only).
-async fn reqwest_like_get(addr: SocketAddr, path: &str) -> anyhow::Result<String> {
+/// A plain GET returning the whole answer, head and body (probes and tests).
+pub(crate) async fn reqwest_like_get(addr: SocketAddr, path: &str) -> anyhow::Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await?;
     s.write_all(format!("GET {path} HTTP/1.1\r\nhost: b\r\nconnection: close\r\n\r\n").as_bytes())
@@ -193,10 +208,12 @@ async fn reqwest_like_get(addr: SocketAddr, path: &str) -> anyhow::Result<String
     Ok(out)
 }
 
-/// The API over `store` on a random port.
-async fn serve(
+/// The API over `store` on a random port; with `positions`, its catalog
+/// lists the [`Positions`] contracts.
+pub(crate) async fn serve(
     store: &Store,
     cache: bool,
+    positions: bool,
 ) -> anyhow::Result<(
     SocketAddr,
     AppState,
@@ -208,12 +225,21 @@ async fn serve(
             chain_id: CHAIN_ID,
             confirmations: 0,
         }],
-        contracts: vec![CONTRACT.to_string()],
+        contracts: if positions {
+            Positions::contracts()
+        } else {
+            vec![CONTRACT.to_string()]
+        },
         cache: CacheSettings {
             enabled: cache,
             ..CacheSettings::default()
         },
         rate_limit: None,
+        positions: if positions {
+            Positions::catalog()
+        } else {
+            tributary_api::positions::Catalog::default()
+        },
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), config, None);

@@ -1,7 +1,9 @@
 //! Benchmarks of the tributary API.
 //!
 //! `loadbench http`: seeds a store (SQLite and/or PostgreSQL) with N
-//! accounts, serves it in this process and loads `/balances`, `/holders` and
+//! accounts (each with an ERC-20 balance and, unless `--balances-only`, an
+//! LP stake, a CDP vault, a vote-escrow lock and a savings deposit), serves
+//! it in this process and loads `/balances`, `/holders` and
 //! `/portfolio` (when routed) with 64 connections, cache on and off, printing
 //! req/s, p50 and p99 per endpoint. `loadbench push`: push latency from a
 //! block mined on anvil to a WebSocket client, through `tributary start`.
@@ -9,8 +11,11 @@
 
 mod http;
 mod load;
+mod positions;
 mod push;
 mod seed;
+#[cfg(test)]
+mod tests;
 mod wrk;
 
 use std::path::PathBuf;
@@ -59,6 +64,10 @@ enum Command {
             default_value = "balances,holders,portfolio"
         )]
         endpoints: Vec<String>,
+        /// Seed ERC-20 balances only, without the DeFi positions
+        /// (LP, vault, lock, savings) every account has by default.
+        #[arg(long)]
+        balances_only: bool,
     },
     /// Push latency from a mined block to a WebSocket client.
     Push {
@@ -92,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
             wrk,
             rate,
             endpoints,
+            balances_only,
         } => {
             let plan = http::Plan {
                 backends: backend
@@ -108,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
                 wrk,
                 rate,
                 endpoints,
+                positions: !balances_only,
             };
             http::run(&plan).await
         }
