@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tributary_store::Store;
@@ -31,36 +31,6 @@ fn spawn_index(config: &std::path::Path) -> Child {
 /// The pid in a lease holder name (`host:pid`).
 fn holder_pid(holder: &str) -> Option<u32> {
     holder.rsplit(':').next()?.parse().ok()
-}
-
-/// Transfers between dev accounts every few tens of milliseconds until
-/// `stop`; how many.
-fn traffic(
-    chain: Arc<TestChain>,
-    token: Address,
-    stop: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<u64> {
-    tokio::spawn(async move {
-        let mut rng = StdRng::seed_from_u64(22);
-        let dev = chain.dev_accounts();
-        let mut sent = 0;
-        while !stop.load(Ordering::Relaxed) {
-            let from = rng.random_range(0..dev.len());
-            let to = dev[rng.random_range(0..dev.len())];
-            chain
-                .transfer(
-                    token,
-                    Some(from),
-                    to,
-                    U256::from(rng.random_range(1..100u64)),
-                )
-                .await
-                .expect("live transfer");
-            sent += 1;
-            tokio::time::sleep(Duration::from_millis(rng.random_range(10..40))).await;
-        }
-        sent
-    })
 }
 
 async fn cursor(store: &Store, chain_id: u64) -> u64 {
@@ -120,7 +90,12 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
         // wait until it caught up with the moving head, then a random while.
         let following = k >= BACKFILL_KILLS;
         if following && sender.is_none() {
-            sender = Some(traffic(chain.clone(), token, stop.clone()));
+            sender = Some(crate::traffic::traffic(
+                chain.clone(),
+                token,
+                22,
+                stop.clone(),
+            ));
         }
         let mark = if following {
             chain.head().await.expect("head")

@@ -75,37 +75,6 @@ async fn kill_and_compare(
     at
 }
 
-/// Transfers between dev accounts every few tens of milliseconds (one block
-/// each, automine) until `stop`.
-fn traffic(
-    chain: Arc<TestChain>,
-    token: Address,
-    seed: u64,
-    stop: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<u64> {
-    tokio::spawn(async move {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let dev = chain.dev_accounts();
-        let mut sent = 0;
-        while !stop.load(Ordering::Relaxed) {
-            let from = rng.random_range(0..dev.len());
-            let to = dev[rng.random_range(0..dev.len())];
-            chain
-                .transfer(
-                    token,
-                    Some(from),
-                    to,
-                    U256::from(rng.random_range(1..1_000u64)),
-                )
-                .await
-                .expect("live transfer");
-            sent += 1;
-            tokio::time::sleep(Duration::from_millis(rng.random_range(10..40))).await;
-        }
-        sent
-    })
-}
-
 async fn crash_and_recover(backend: Backend, seed: u64) {
     let started = Instant::now();
     let chain = Arc::new(TestChain::spawn().await.expect("anvil"));
@@ -178,7 +147,7 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
     // Live kills: the chain keeps moving; each run first finishes what is
     // left, follows for a random while, and dies.
     let stop = Arc::new(AtomicBool::new(false));
-    let sender = traffic(chain.clone(), token, seed + 1, stop.clone());
+    let sender = crate::traffic::traffic(chain.clone(), token, seed + 1, stop.clone());
     for _ in 0..LIVE_KILLS {
         let mut child = spawn_index(&config, false);
         let now = chain.head().await.expect("head");

@@ -9,3 +9,4 @@ mod procs;
 mod replay_window;
 mod schemathesis;
 mod serving;
+mod traffic;
