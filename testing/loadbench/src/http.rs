@@ -53,7 +53,7 @@ struct Row<'a> {
 /// Runs the whole plan, printing a table row per measurement.
 pub async fn run(plan: &Plan) -> anyhow::Result<()> {
     println!(
-        "{:<9} {:>9} {:<5} {:<10} {:>7} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "{:<9} {:>9} {:<5} {:<10} {:>7} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9}",
         "backend",
         "accounts",
         "cache",
@@ -63,7 +63,8 @@ pub async fn run(plan: &Plan) -> anyhow::Result<()> {
         "req/s",
         "p50 ms",
         "p99 ms",
-        "errors"
+        "errors",
+        "cpu µs/req"
     );
     for &backend in &plan.backends {
         for &accounts in &plan.sizes {
@@ -148,7 +149,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<()> {
 
 fn print(r: &Row<'_>) {
     println!(
-        "{:<9} {:>9} {:<5} {:<10} {:>7} {:>10} {:>9.0} {:>9.2} {:>9.2} {:>7}",
+        "{:<9} {:>9} {:<5} {:<10} {:>7} {:>10} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>9.0}",
         format!("{:?}", r.backend).to_lowercase(),
         r.accounts,
         if r.cache { "on" } else { "off" },
@@ -159,6 +160,7 @@ fn print(r: &Row<'_>) {
         f64::from(r.outcome.p50_us) / 1000.0,
         f64::from(r.outcome.p99_us) / 1000.0,
         r.outcome.failed,
+        r.outcome.cpu_us,
     );
 }
 

@@ -25,6 +25,34 @@ pub struct Outcome {
     pub p99_us: u32,
     /// Answers per second.
     pub rps: f64,
+    /// CPU time the whole machine spent per answer, microseconds: steadier
+    /// than req/s on a noisy machine, and it counts the database server too.
+    pub cpu_us: f64,
+}
+
+/// Busy CPU time of the whole machine so far, in clock ticks (USER_HZ).
+pub fn busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().next() else {
+        return 0;
+    };
+    // user nice system idle iowait irq softirq steal: all but idle and iowait.
+    line.split_whitespace()
+        .skip(1)
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .filter_map(|(_, v)| v.parse::<u64>().ok())
+        .sum()
+}
+
+/// Clock ticks per second of `/proc/stat` (USER_HZ, 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// Machine CPU microseconds per answer since `busy` ([`busy_ticks`]).
+pub fn cpu_us(busy: u64, answers: u64) -> f64 {
+    let cpu_s = busy_ticks().saturating_sub(busy) as f64 / TICKS_PER_SECOND;
+    cpu_s * 1e6 / answers.max(1) as f64
 }
 
 /// Runs `connections` clients against `addr` for `duration`, each request a
@@ -39,6 +67,7 @@ pub async fn run(
     // Each connection's share of the rate, as a period between its requests.
     let period = rate.map(|r| Duration::from_secs_f64(connections as f64 / f64::from(r.max(1))));
     let started = Instant::now();
+    let busy = busy_ticks();
     let deadline = started + duration;
     let mut tasks = Vec::new();
     for c in 0..connections {
@@ -82,6 +111,7 @@ pub async fn run(
         failed += f;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_us = cpu_us(busy, all.len() as u64);
     all.sort_unstable();
     let pct = |p: usize| all.get(all.len() * p / 100).copied().unwrap_or(0);
     Ok(Outcome {
@@ -90,6 +120,7 @@ pub async fn run(
         p50_us: pct(50),
         p99_us: pct(99),
         rps: all.len() as f64 / elapsed,
+        cpu_us,
     })
 }
 

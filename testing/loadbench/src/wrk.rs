@@ -32,6 +32,7 @@ pub async fn run(
     std::fs::write(&list, paths.join("\n") + "\n")?;
     let script = dir.path().join("random.lua");
     std::fs::write(&script, SCRIPT)?;
+    let busy = crate::load::busy_ticks();
     let output = tokio::process::Command::new("wrk")
         .env("LOADBENCH_PATHS", &list)
         .arg("-t2")
@@ -63,5 +64,6 @@ pub async fn run(
         p50_us: n[2] as u32,
         p99_us: n[3] as u32,
         rps,
+        cpu_us: crate::load::cpu_us(busy, n[0].saturating_sub(n[1])),
     })
 }
