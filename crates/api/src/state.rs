@@ -12,6 +12,7 @@ use crate::cache::validity::Validity;
 use crate::cache::{AnswerCache, Gate};
 use crate::error::{ApiError, clip};
 use crate::live::{self, Live, NoticeSource};
+use crate::positions::Collaterals;
 use crate::ratelimit::Limiter;
 use crate::settings::{CacheSettings, LiveSettings, RateLimit};
 
@@ -105,6 +106,7 @@ struct Inner {
     cache: AnswerCache,
     live: Arc<Live>,
     limiter: Option<Limiter>,
+    collaterals: Collaterals,
 }
 
 impl AppState {
@@ -131,6 +133,7 @@ impl AppState {
                 cache,
                 live,
                 limiter,
+                collaterals: Collaterals::default(),
             }),
         }
     }
@@ -160,6 +163,10 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> Option<&Limiter> {
         self.inner.limiter.as_ref()
+    }
+
+    pub(crate) fn collaterals(&self) -> &Collaterals {
+        &self.inner.collaterals
     }
 
     /// The store reads go to.

@@ -14,6 +14,7 @@ use alloy_primitives::{Address, B256, U256};
 use sqlx::{Any, Transaction};
 use tributary_types::{ChainId, StateKey, StateKind};
 
+use crate::positions::KeySelector;
 use crate::sql::{MAX_BINDS, Sql, get_b256, get_u64};
 use crate::state::key_value_from_row;
 use crate::{Dialect, Snapshot, Store, StoreError};
@@ -42,18 +43,6 @@ impl LogRow {
     pub fn bucket(&self) -> u64 {
         self.block_timestamp - self.block_timestamp % BUCKET_SECONDS
     }
-}
-
-/// Which keys a log read covers: every key of `kind` in `scopes`, or only
-/// those about `subjects`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogSelector {
-    /// The kind.
-    pub kind: StateKind,
-    /// The contracts.
-    pub scopes: Vec<Address>,
-    /// Only these subjects (`None`: every subject).
-    pub subjects: Option<Vec<B256>>,
 }
 
 /// Writes `rows` (a batch's log) inside its commit transaction.
@@ -179,7 +168,7 @@ impl Snapshot {
     pub async fn log_hourly(
         &mut self,
         chain_id: ChainId,
-        selector: &LogSelector,
+        selector: &KeySelector,
         from: u64,
         end: u64,
     ) -> Result<Vec<LogRow>, StoreError> {

@@ -19,6 +19,7 @@ pub mod read;
 mod snapshot;
 mod sql;
 mod state;
+pub mod state_read;
 pub mod write;
 
 use std::str::FromStr;

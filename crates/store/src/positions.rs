@@ -14,6 +14,20 @@ use crate::{Snapshot, StoreError};
 /// Subjects per lookup statement.
 const KEYS_PER_QUERY: usize = 500;
 
+/// Which state keys a read covers: every key of `kind` in `scopes`, or only
+/// those about `subjects`. A valuation names what it reads this way, from the
+/// current state ([`Store::read_state`](crate::Store::read_state)) or from the state change log
+/// ([`Snapshot::log_hourly`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySelector {
+    /// The kind.
+    pub kind: StateKind,
+    /// The contracts.
+    pub scopes: Vec<Address>,
+    /// Only these subjects (`None`: every subject).
+    pub subjects: Option<Vec<B256>>,
+}
+
 /// One NFT an account owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NftRow {

@@ -38,6 +38,11 @@ impl Sql {
         self
     }
 
+    /// The engine this SQL is written for.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     fn persistent(&self) -> bool {
         self.cache.unwrap_or(self.count <= 64)
     }

@@ -9,19 +9,20 @@
 //! answer at the indexed block. Hours before the subject's first logged
 //! value, and account hours without any position, have no point.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use alloy_primitives::{Address, U256};
-use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tributary_config::ContractKind;
-use tributary_store::history::{LogRow, LogSelector};
+use tributary_store::history::LogRow;
+use tributary_store::positions::KeySelector;
 use tributary_store::read::BlockRef;
 use tributary_store::{Snapshot, Store, StoreError};
-use tributary_types::{ChainId, StateKey, StateKind};
+use tributary_types::{ChainId, StateKind};
 
-use super::load::{Resolved, StateAt, addresses};
+use super::keys;
+use super::load::{Context, Resolved, StateAt};
 use super::{Catalog, Loader};
 
 pub use tributary_store::history::BUCKET_SECONDS;
@@ -63,7 +64,7 @@ async fn history_inner(
     window: u64,
     block: BlockRef,
 ) -> Result<Vec<Value>, StoreError> {
-    let resolved = resolve(store, catalog, chain_id).await?;
+    let resolved = keys::resolve(store, catalog, chain_id).await?;
     let now = bucket(block.timestamp);
     let from = now.saturating_sub(window.saturating_sub(BUCKET_SECONDS));
     let mut snap = store.snapshot().await?;
@@ -78,6 +79,7 @@ async fn history_inner(
         .filter_map(|t| Some((t.address, t.decimals?)))
         .collect();
     snap.finish().await?;
+    let context = Context { decimals, resolved };
 
     let mut points = Vec::new();
     let mut state = StateAt::default();
@@ -103,24 +105,10 @@ async fn history_inner(
             // Locks are judged at the hour's end; nothing a point holds
             // depends on time otherwise, so an unchanged hour repeats the last.
             if changed {
-                let mut loader = Loader::at(
-                    &state,
-                    store,
-                    catalog,
-                    chain_id,
-                    decimals.clone(),
-                    resolved.clone(),
-                );
-                // A loader over a `StateAt` with every entry resolved never
-                // waits: run it to completion here, synchronously (awaiting
-                // it inside this loop trips rustc #102211 on `Send`).
+                let mut loader = Loader::new(&state, catalog, chain_id, &context);
                 previous = match subject {
-                    Subject::Account(a) => {
-                        account_value(&ready(loader.account(a, end - 1).now_or_never())?)
-                    }
-                    Subject::Pool(p) => {
-                        ready(loader.pool(p).now_or_never())?.map(|i| pool_value(&i, end - 1))
-                    }
+                    Subject::Account(a) => account_value(&loader.account(a, end - 1)),
+                    Subject::Pool(p) => loader.pool(p).map(|i| pool_value(&i, end - 1)),
                 };
                 valued = true;
             }
@@ -140,15 +128,6 @@ pub fn point(hour: u64, block: u64, data: &Value) -> Value {
         obj.extend(data.clone());
     }
     p
-}
-
-/// The result of a loader future that completed without waiting.
-fn ready<T>(done: Option<Result<T, StoreError>>) -> Result<T, StoreError> {
-    done.unwrap_or_else(|| {
-        Err(StoreError::Corrupt {
-            what: "history valuation waited on the store (an entry was not resolved)".into(),
-        })
-    })
 }
 
 /// The values of an account's point (`None`: no position).
@@ -194,56 +173,11 @@ pub fn bucket(t: u64) -> u64 {
     t - t % BUCKET_SECONDS
 }
 
-/// Every address of every position entry of `chain_id`, by template.
-async fn resolve(
-    store: &Store,
-    catalog: &Catalog,
-    chain_id: ChainId,
-) -> Result<Resolved, StoreError> {
-    // Plain loops: iterator closures held across an await make the
-    // handler's future not `Send` (a higher-ranked lifetime limitation).
-    // Every template a loader reads, present even when empty, so a loader
-    // over a `StateAt` never goes to the store.
-    let mut out: Resolved = [
-        ContractKind::UniswapV2Pair,
-        ContractKind::CdpVault,
-        ContractKind::VoteEscrow,
-        ContractKind::Savings,
-        ContractKind::StabilityPool,
-        ContractKind::Erc4626,
-        ContractKind::Rewards,
-        ContractKind::Gauge,
-        ContractKind::PriceFeed,
-    ]
-    .into_iter()
-    .map(|k| (k, Vec::new()))
-    .collect();
-    for e in &catalog.entries {
-        if e.chain_id != chain_id {
-            continue;
-        }
-        let found = addresses(store, chain_id, e).await?;
-        let list = out.entry(e.kind).or_default();
-        for a in found {
-            list.push((e.clone(), a));
-        }
-    }
-    Ok(out)
-}
-
-/// Addresses of the entries of `kind`.
-fn of(resolved: &Resolved, kind: ContractKind) -> Vec<Address> {
-    resolved
-        .get(&kind)
-        .map(|v| v.iter().map(|(_, a)| *a).collect())
-        .unwrap_or_default()
-}
-
 /// Reads the hourly rows of every selector.
 async fn read(
     snap: &mut Snapshot,
     chain_id: ChainId,
-    selectors: Vec<LogSelector>,
+    selectors: Vec<KeySelector>,
     from: u64,
     end: u64,
 ) -> Result<Vec<LogRow>, StoreError> {
@@ -257,44 +191,6 @@ async fn read(
     Ok(rows)
 }
 
-fn sel(
-    kind: StateKind,
-    scopes: &[Address],
-    subjects: Option<Vec<alloy_primitives::B256>>,
-) -> LogSelector {
-    LogSelector {
-        kind,
-        scopes: scopes.to_vec(),
-        subjects,
-    }
-}
-
-/// Keys priced or weighed by every valuation: feeds and gauge controllers.
-fn shared_selectors(resolved: &Resolved) -> Vec<LogSelector> {
-    let feeds = of(resolved, ContractKind::PriceFeed);
-    let gauges = of(resolved, ContractKind::Gauge);
-    vec![
-        sel(StateKind::Price, &feeds, None),
-        sel(StateKind::GaugeWeight, &gauges, None),
-        sel(StateKind::GaugeTotalWeight, &gauges, None),
-        sel(StateKind::EmissionRate, &gauges, None),
-    ]
-}
-
-/// Keys of one pair's pool state.
-fn pair_selectors(pairs: &[Address]) -> Vec<LogSelector> {
-    [
-        StateKind::Supply,
-        StateKind::Reserve0,
-        StateKind::Reserve1,
-        StateKind::PairToken0,
-        StateKind::PairToken1,
-    ]
-    .into_iter()
-    .map(|k| sel(k, pairs, None))
-    .collect()
-}
-
 /// The rows a pool's history reads.
 async fn pool_rows(
     snap: &mut Snapshot,
@@ -304,15 +200,13 @@ async fn pool_rows(
     from: u64,
     end: u64,
 ) -> Result<Vec<LogRow>, StoreError> {
-    let mut selectors = pair_selectors(&[pair]);
-    selectors.extend(shared_selectors(resolved));
-    let mut rows = read(snap, chain_id, selectors, from, end).await?;
+    let mut rows = read(snap, chain_id, keys::pool(resolved, pair), from, end).await?;
     rows.sort_unstable_by_key(|r| (r.block_number, r.key));
     Ok(rows)
 }
 
-/// The rows an account's history reads: its own keys first, then the state
-/// of the contracts it ever had a position in.
+/// The rows an account's history reads: its own keys and the contracts'
+/// shared state first, then the pairs, collateral and locks it ever had.
 async fn account_rows(
     snap: &mut Snapshot,
     resolved: &Resolved,
@@ -321,91 +215,23 @@ async fn account_rows(
     from: u64,
     end: u64,
 ) -> Result<Vec<LogRow>, StoreError> {
-    let me = Some(vec![account.into_word()]);
-    let pairs = of(resolved, ContractKind::UniswapV2Pair);
-    let shares = of(resolved, ContractKind::Erc4626);
-    let vaults = of(resolved, ContractKind::CdpVault);
-    let mut rows = read(
-        snap,
-        chain_id,
-        vec![
-            sel(StateKind::Balance, &pairs, me.clone()),
-            sel(StateKind::Balance, &shares, me.clone()),
-            sel(StateKind::VaultDebt, &vaults, me.clone()),
-            sel(
-                StateKind::SavingsPrincipal,
-                &of(resolved, ContractKind::Savings),
-                me.clone(),
-            ),
-            sel(
-                StateKind::SavingsInterest,
-                &of(resolved, ContractKind::Savings),
-                me.clone(),
-            ),
-            sel(
-                StateKind::StabilityDeposit,
-                &of(resolved, ContractKind::StabilityPool),
-                me.clone(),
-            ),
-            sel(
-                StateKind::PendingRewards,
-                &of(resolved, ContractKind::Rewards),
-                me,
-            ),
-            sel(StateKind::VaultCollateralToken, &vaults, None),
-            sel(StateKind::VaultThreshold, &vaults, None),
-            sel(StateKind::Supply, &shares, None),
-            sel(StateKind::TotalAssets, &shares, None),
-        ],
-        from,
-        end,
-    )
-    .await?;
-    let held: BTreeSet<Address> = rows
-        .iter()
-        .filter(|r| r.key.kind == StateKind::Balance && pairs.contains(&r.key.scope))
-        .map(|r| r.key.scope)
-        .collect();
-    let held: Vec<Address> = held.into_iter().collect();
-    let mut selectors = pair_selectors(&held);
-    selectors.extend(shared_selectors(resolved));
-    // Collateral keys name (collateral, account): one per collateral a vault has seen.
-    for vault in &vaults {
-        let subjects = rows
+    let first = keys::account_first(resolved, account);
+    let mut rows = read(snap, chain_id, first, from, end).await?;
+    let mut owned = Vec::new();
+    for escrow in keys::of(resolved, ContractKind::VoteEscrow) {
+        let ids: Vec<U256> = snap.log_owned_ids(chain_id, escrow, account, end).await?;
+        owned.push((escrow, ids));
+    }
+    let mut second = keys::account_second(resolved, account, rows.iter().map(|r| &r.key), &owned);
+    // Which hours each lock was the account's.
+    for (escrow, ids) in &owned {
+        let subjects = ids
             .iter()
-            .filter(|r| r.key.kind == StateKind::VaultCollateralToken && r.key.scope == *vault)
-            .map(|r| {
-                StateKey::paired(
-                    StateKind::VaultCollateral,
-                    *vault,
-                    r.key.subject_address(),
-                    account,
-                )
-                .subject
-            })
-            .collect::<BTreeSet<_>>();
-        selectors.push(sel(
-            StateKind::VaultCollateral,
-            &[*vault],
-            Some(subjects.into_iter().collect()),
-        ));
-    }
-    for escrow in of(resolved, ContractKind::VoteEscrow) {
-        let ids: Vec<_> = snap
-            .log_owned_ids(chain_id, escrow, account, end)
-            .await?
-            .into_iter()
-            .map(|id: U256| StateKey::id(StateKind::NftOwner, escrow, id).subject)
+            .map(|id| alloy_primitives::B256::from(*id))
             .collect();
-        for kind in [
-            StateKind::NftOwner,
-            StateKind::LockAmount,
-            StateKind::LockEnd,
-        ] {
-            selectors.push(sel(kind, &[escrow], Some(ids.clone())));
-        }
+        second.push(keys::sel(StateKind::NftOwner, &[*escrow], Some(subjects)));
     }
-    rows.extend(read(snap, chain_id, selectors, from, end).await?);
+    rows.extend(read(snap, chain_id, second, from, end).await?);
     rows.sort_unstable_by_key(|r| (r.block_number, r.key));
     Ok(rows)
 }

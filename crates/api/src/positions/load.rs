@@ -1,7 +1,9 @@
-//! Reads one account's (or one pool's) positions from a snapshot into the
-//! exact inputs `tributary-portfolio` values. Every number comes from the
-//! same snapshot, so a portfolio never mixes two blocks. History reads the
-//! same way from a [`StateAt`]: the logged state as of the end of an hour.
+//! Turns the state valuing one account (or one pool) reads into the exact
+//! inputs `tributary-portfolio` values. The state is held in memory
+//! ([`StateAt`]): read from the store in one statement for a live answer
+//! ([`super::now`]), so a portfolio never mixes two blocks, or replayed from
+//! the state change log for history. Which keys it reads is
+//! [`super::keys`]'s to say.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use tributary_portfolio::{
     AccountPositions, CollateralInput, LockInput, LpInput, PoolInput, Price, RewardsInput,
     SavingsInput, ShareInput, StabilityInput, TokenInfo, VaultInput,
 };
-use tributary_store::{Snapshot, Store, StoreError};
+use tributary_store::{Store, StoreError};
 use tributary_types::{ChainId, StateKey, StateKind};
 
 use tributary_config::ContractKind;
@@ -19,79 +21,58 @@ use super::catalog::{Catalog, CatalogEntry, PRICE_DECIMALS};
 
 mod reads;
 
-use reads::Reads;
 pub use reads::{Resolved, StateAt};
 
 /// Decimals assumed for a token the indexer does not track.
 const DEFAULT_DECIMALS: u8 = 18;
 
 /// Most veNFTs of one account read for a portfolio.
-const MAX_LOCKS: u32 = 1000;
+pub(super) const MAX_LOCKS: u32 = 1000;
 
-/// Reads positions of one chain within one snapshot (or one [`StateAt`]).
+/// Values positions of one chain from state held in memory.
 pub struct Loader<'a> {
-    reads: Reads<'a>,
-    store: &'a Store,
+    state: &'a StateAt,
     catalog: &'a Catalog,
     chain_id: ChainId,
-    decimals: HashMap<Address, u8>,
+    context: &'a Context,
     tokens: HashMap<Address, TokenInfo>,
-    resolved: Resolved,
+}
+
+/// What valuing anything on a chain needs besides state: token decimals
+/// and every position entry's addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Decimals of the tokens the indexer tracks.
+    pub decimals: HashMap<Address, u8>,
+    /// Every address of every position entry, by template.
+    pub resolved: Resolved,
 }
 
 impl<'a> Loader<'a> {
-    /// A loader over `snap` for `chain_id`.
-    pub async fn new(
-        snap: &'a mut Snapshot,
-        store: &'a Store,
-        catalog: &'a Catalog,
-        chain_id: ChainId,
-    ) -> Result<Self, StoreError> {
-        let decimals = snap
-            .tokens(Some(chain_id), None)
-            .await?
-            .into_iter()
-            .filter_map(|t| Some((t.address, t.decimals?)))
-            .collect();
-        Ok(Self {
-            reads: Reads::Snapshot(snap),
-            store,
-            catalog,
-            chain_id,
-            decimals,
-            tokens: HashMap::new(),
-            resolved: Resolved::new(),
-        })
-    }
-
-    /// A loader over `state` (replayed history), with token decimals and
-    /// entry addresses read once by the caller.
-    pub fn at(
+    /// A loader over `state` for `chain_id`.
+    pub fn new(
         state: &'a StateAt,
-        store: &'a Store,
         catalog: &'a Catalog,
         chain_id: ChainId,
-        decimals: HashMap<Address, u8>,
-        resolved: Resolved,
+        context: &'a Context,
     ) -> Self {
         Self {
-            reads: Reads::At(state),
-            store,
+            state,
             catalog,
             chain_id,
-            decimals,
+            context,
             tokens: HashMap::new(),
-            resolved,
         }
     }
 
     /// Decimals and USD price of `token`: 1 USD for a configured stablecoin,
     /// else the latest answer of a feed configured with `asset = token`.
-    pub async fn token(&mut self, token: Address) -> Result<TokenInfo, StoreError> {
+    pub fn token(&mut self, token: Address) -> TokenInfo {
         if let Some(t) = self.tokens.get(&token) {
-            return Ok(t.clone());
+            return t.clone();
         }
         let decimals = self
+            .context
             .decimals
             .get(&token)
             .copied()
@@ -104,7 +85,7 @@ impl<'a> Loader<'a> {
         } else {
             let mut found = None;
             for feed in self.catalog.feeds_of(self.chain_id, token) {
-                let answer = self.value(StateKey::global(StateKind::Price, feed)).await?;
+                let answer = self.value(StateKey::global(StateKind::Price, feed));
                 if !answer.is_zero() {
                     found = Some(Price {
                         answer,
@@ -121,28 +102,24 @@ impl<'a> Loader<'a> {
             price,
         };
         self.tokens.insert(token, info.clone());
-        Ok(info)
+        info
     }
 
     /// The token an entry holds (`asset`), or an unpriced placeholder.
-    async fn asset(&mut self, entry: &CatalogEntry) -> Result<TokenInfo, StoreError> {
+    fn asset(&mut self, entry: &CatalogEntry) -> TokenInfo {
         match entry.asset {
-            Some(a) => self.token(a).await,
-            None => Ok(TokenInfo {
+            Some(a) => self.token(a),
+            None => TokenInfo {
                 address: Address::ZERO,
                 decimals: DEFAULT_DECIMALS,
                 price: None,
-            }),
+            },
         }
     }
 
     /// Every position of `account`, valued at block time `timestamp`.
-    pub async fn account(
-        &mut self,
-        account: Address,
-        timestamp: u64,
-    ) -> Result<AccountPositions, StoreError> {
-        let mine = self.mine(account).await?;
+    pub fn account(&mut self, account: Address, timestamp: u64) -> AccountPositions {
+        let mine = self.mine(account);
         let get = |kind, scope| mine.get(&(kind, scope)).copied().unwrap_or_default();
         let mut p = AccountPositions {
             timestamp,
@@ -154,12 +131,12 @@ impl<'a> Loader<'a> {
             erc4626: Vec::new(),
             rewards: Vec::new(),
         };
-        for (_, pair) in self.all_of(ContractKind::UniswapV2Pair).await? {
+        for (_, pair) in self.all_of(ContractKind::UniswapV2Pair) {
             let lp_balance = get(StateKind::Balance, pair);
             if lp_balance.is_zero() {
                 continue;
             }
-            if let Some(pool) = self.pool(pair).await? {
+            if let Some(pool) = self.pool(pair) {
                 p.lp.push(LpInput {
                     pair,
                     apr: tributary_portfolio::pool_apr(&pool),
@@ -179,24 +156,17 @@ impl<'a> Loader<'a> {
                 });
             }
         }
-        for (_, vault) in self.all_of(ContractKind::CdpVault).await? {
-            if let Some(v) = self
-                .vault(vault, account, get(StateKind::VaultDebt, vault))
-                .await?
-            {
+        for (_, vault) in self.all_of(ContractKind::CdpVault) {
+            if let Some(v) = self.vault(vault, account, get(StateKind::VaultDebt, vault)) {
                 p.vaults.push(v);
             }
         }
-        for (entry, escrow) in self.all_of(ContractKind::VoteEscrow).await? {
-            let token = self.asset(&entry).await?;
-            let ids = self.owned(account, escrow).await?;
+        for (entry, escrow) in self.all_of(ContractKind::VoteEscrow) {
+            let token = self.asset(&entry);
+            let ids = self.owned(account, escrow);
             for token_id in ids {
-                let amount = self
-                    .value(StateKey::id(StateKind::LockAmount, escrow, token_id))
-                    .await?;
-                let end = self
-                    .value(StateKey::id(StateKind::LockEnd, escrow, token_id))
-                    .await?;
+                let amount = self.value(StateKey::id(StateKind::LockAmount, escrow, token_id));
+                let end = self.value(StateKey::id(StateKind::LockEnd, escrow, token_id));
                 if amount.is_zero() {
                     continue;
                 }
@@ -209,13 +179,13 @@ impl<'a> Loader<'a> {
                 });
             }
         }
-        for (entry, s) in self.all_of(ContractKind::Savings).await? {
+        for (entry, s) in self.all_of(ContractKind::Savings) {
             let principal = get(StateKind::SavingsPrincipal, s);
             let accrued_interest = get(StateKind::SavingsInterest, s);
             if principal.is_zero() && accrued_interest.is_zero() {
                 continue;
             }
-            let token = self.asset(&entry).await?;
+            let token = self.asset(&entry);
             p.savings.push(SavingsInput {
                 contract: s,
                 principal,
@@ -223,29 +193,32 @@ impl<'a> Loader<'a> {
                 token,
             });
         }
-        for (entry, sp) in self.all_of(ContractKind::StabilityPool).await? {
+        for (entry, sp) in self.all_of(ContractKind::StabilityPool) {
             let deposit = get(StateKind::StabilityDeposit, sp);
             if deposit.is_zero() {
                 continue;
             }
-            let token = self.asset(&entry).await?;
+            let token = self.asset(&entry);
             p.stability.push(StabilityInput {
                 contract: sp,
                 deposit,
                 token,
             });
         }
-        for (entry, v) in self.all_of(ContractKind::Erc4626).await? {
+        for (entry, v) in self.all_of(ContractKind::Erc4626) {
             let shares = get(StateKind::Balance, v);
             if shares.is_zero() {
                 continue;
             }
-            let total_supply = self.value(StateKey::supply(v)).await?;
-            let total_assets = self
-                .value(StateKey::global(StateKind::TotalAssets, v))
-                .await?;
-            let decimals = self.decimals.get(&v).copied().unwrap_or(DEFAULT_DECIMALS);
-            let asset = self.asset(&entry).await?;
+            let total_supply = self.value(StateKey::supply(v));
+            let total_assets = self.value(StateKey::global(StateKind::TotalAssets, v));
+            let decimals = self
+                .context
+                .decimals
+                .get(&v)
+                .copied()
+                .unwrap_or(DEFAULT_DECIMALS);
+            let asset = self.asset(&entry);
             p.erc4626.push(ShareInput {
                 vault: v,
                 shares,
@@ -255,31 +228,25 @@ impl<'a> Loader<'a> {
                 asset,
             });
         }
-        for (entry, r) in self.all_of(ContractKind::Rewards).await? {
+        for (entry, r) in self.all_of(ContractKind::Rewards) {
             let pending = get(StateKind::PendingRewards, r);
             if pending.is_zero() {
                 continue;
             }
-            let token = self.asset(&entry).await?;
+            let token = self.asset(&entry);
             p.rewards.push(RewardsInput {
                 contract: r,
                 pending,
                 token,
             });
         }
-        Ok(p)
+        p
     }
 
     /// One account's position in a CDP vault (`None` when it has none).
-    async fn vault(
-        &mut self,
-        vault: Address,
-        account: Address,
-        debt: U256,
-    ) -> Result<Option<VaultInput>, StoreError> {
+    fn vault(&mut self, vault: Address, account: Address, debt: U256) -> Option<VaultInput> {
         let collaterals: Vec<Address> = self
             .scope(StateKind::VaultCollateralToken, vault)
-            .await?
             .into_iter()
             .map(|(subject, _)| Address::from_word(subject))
             .collect();
@@ -293,7 +260,7 @@ impl<'a> Loader<'a> {
             ));
             keys.push(StateKey::account(StateKind::VaultThreshold, vault, *c));
         }
-        let values = self.values(&keys).await?;
+        let values = self.values(&keys);
         let mut rows = Vec::new();
         for c in collaterals {
             let amount = values
@@ -313,23 +280,23 @@ impl<'a> Loader<'a> {
                 .copied()
                 .unwrap_or_default();
             rows.push(CollateralInput {
-                token: self.token(c).await?,
+                token: self.token(c),
                 amount,
                 lt_bps: u32::try_from(lt).unwrap_or(u32::MAX),
             });
         }
         if rows.is_empty() && debt.is_zero() {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(VaultInput {
+        Some(VaultInput {
             vault,
             debt,
             collaterals: rows,
-        }))
+        })
     }
 
     /// A pair's state with its gauge's emissions (`None` before its tokens are known).
-    pub async fn pool(&mut self, pair: Address) -> Result<Option<PoolInput>, StoreError> {
+    pub fn pool(&mut self, pair: Address) -> Option<PoolInput> {
         let keys = [
             StateKey::supply(pair),
             StateKey::global(StateKind::Reserve0, pair),
@@ -337,14 +304,14 @@ impl<'a> Loader<'a> {
             StateKey::global(StateKind::PairToken0, pair),
             StateKey::global(StateKind::PairToken1, pair),
         ];
-        let v = self.values(&keys).await?;
+        let v = self.values(&keys);
         let get = |k: &StateKey| v.get(k).copied().unwrap_or_default();
         let (t0, t1) = (get(&keys[3]), get(&keys[4]));
         if t0.is_zero() || t1.is_zero() {
-            return Ok(None);
+            return None;
         }
-        let token0 = self.token(Address::from_word(t0.into())).await?;
-        let token1 = self.token(Address::from_word(t1.into())).await?;
+        let token0 = self.token(Address::from_word(t0.into()));
+        let token1 = self.token(Address::from_word(t1.into()));
         let mut pool = PoolInput {
             pair,
             token0,
@@ -357,24 +324,18 @@ impl<'a> Loader<'a> {
             emission_rate: U256::ZERO,
             reward_token: None,
         };
-        for (entry, ctrl) in self.all_of(ContractKind::Gauge).await? {
-            let weight = self
-                .value(StateKey::account(StateKind::GaugeWeight, ctrl, pair))
-                .await?;
+        for (entry, ctrl) in self.all_of(ContractKind::Gauge) {
+            let weight = self.value(StateKey::account(StateKind::GaugeWeight, ctrl, pair));
             if weight.is_zero() {
                 continue;
             }
             pool.gauge_weight = weight;
-            pool.total_weight = self
-                .value(StateKey::global(StateKind::GaugeTotalWeight, ctrl))
-                .await?;
-            pool.emission_rate = self
-                .value(StateKey::global(StateKind::EmissionRate, ctrl))
-                .await?;
-            pool.reward_token = Some(self.asset(&entry).await?);
+            pool.total_weight = self.value(StateKey::global(StateKind::GaugeTotalWeight, ctrl));
+            pool.emission_rate = self.value(StateKey::global(StateKind::EmissionRate, ctrl));
+            pool.reward_token = Some(self.asset(&entry));
             break;
         }
-        Ok(Some(pool))
+        Some(pool)
     }
 }
 
@@ -389,22 +350,4 @@ pub async fn addresses(
     } else {
         Ok(entry.addresses.clone())
     }
-}
-
-/// Every address of every entry of `kind` on `chain_id`.
-// Free functions, not methods: a `&Loader` held across an await would make
-// handlers' futures non-`Send` (the snapshot's connection is not `Sync`).
-async fn all_of(
-    store: &Store,
-    catalog: &Catalog,
-    chain_id: ChainId,
-    kind: ContractKind,
-) -> Result<Vec<(CatalogEntry, Address)>, StoreError> {
-    let mut out = Vec::new();
-    for e in catalog.of(chain_id, kind) {
-        for a in addresses(store, chain_id, e).await? {
-            out.push((e.clone(), a));
-        }
-    }
-    Ok(out)
 }

@@ -87,19 +87,19 @@ pub async fn load_portfolio(
     chain_id: ChainId,
     account: Address,
 ) -> Result<PortfolioAnswer, ApiError> {
-    let mut snap = state.store().snapshot().await?;
-    let block = snap.indexed_block(chain_id).await?;
-    let timestamp = block.map_or(0, |b| b.timestamp);
-    let positions = Loader::new(
-        &mut snap,
+    let catalog = &state.config().positions;
+    let now = positions::account_now(
         state.store(),
-        &state.config().positions,
+        catalog,
+        state.collaterals(),
         chain_id,
+        account,
     )
-    .await?
-    .account(account, timestamp)
     .await?;
-    snap.finish().await?;
+    let block = now.block;
+    let timestamp = block.map_or(0, |b| b.timestamp);
+    let positions =
+        Loader::new(&now.state, catalog, chain_id, &now.context).account(account, timestamp);
     Ok(PortfolioAnswer {
         address: checksum(&account),
         block: block.map(BlockJson::from),
@@ -128,19 +128,11 @@ pub(crate) async fn pool(
     Query(p): Query<BalancesParams>,
 ) -> Result<Json<PoolAnswer>, ApiError> {
     let chain_id = positions_chain(&state, p.chain.as_deref())?;
-    let mut snap = state.store().snapshot().await?;
-    let block = snap.indexed_block(chain_id).await?;
+    let catalog = &state.config().positions;
+    let now = positions::pool_now(state.store(), catalog, chain_id, pair).await?;
+    let block = now.block;
     let timestamp = block.map_or(0, |b| b.timestamp);
-    let input = Loader::new(
-        &mut snap,
-        state.store(),
-        &state.config().positions,
-        chain_id,
-    )
-    .await?
-    .pool(pair)
-    .await?;
-    snap.finish().await?;
+    let input = Loader::new(&now.state, catalog, chain_id, &now.context).pool(pair);
     let Some(input) = input else {
         return Err(ApiError::UnknownToken {
             token: checksum(&pair),
@@ -381,28 +373,21 @@ fn live_point(
     subject: Subject,
 ) -> BoxFuture<'_, Result<LivePoint, ApiError>> {
     Box::pin(async move {
-        let mut snap = state.store().snapshot().await?;
-        let block = snap.indexed_block(chain_id).await?;
-        let timestamp = block.map_or(0, |b| b.timestamp);
-        let live = {
-            let mut loader = Loader::new(
-                &mut snap,
-                state.store(),
-                &state.config().positions,
-                chain_id,
-            )
-            .await?;
-            match subject {
-                Subject::Account(a) => {
-                    positions::account_value(&loader.account(a, timestamp).await?)
-                }
-                Subject::Pool(p) => loader
-                    .pool(p)
-                    .await?
-                    .map(|i| positions::pool_value(&i, timestamp)),
+        let catalog = &state.config().positions;
+        let store = state.store();
+        let now = match subject {
+            Subject::Account(a) => {
+                positions::account_now(store, catalog, state.collaterals(), chain_id, a).await?
             }
+            Subject::Pool(p) => positions::pool_now(store, catalog, chain_id, p).await?,
         };
-        snap.finish().await?;
+        let block = now.block;
+        let timestamp = block.map_or(0, |b| b.timestamp);
+        let mut loader = Loader::new(&now.state, catalog, chain_id, &now.context);
+        let live = match subject {
+            Subject::Account(a) => positions::account_value(&loader.account(a, timestamp)),
+            Subject::Pool(p) => loader.pool(p).map(|i| positions::pool_value(&i, timestamp)),
+        };
         Ok((block, live))
     })
 }

@@ -29,6 +29,7 @@ mod holders;
 mod holders_nft;
 mod live;
 mod ops;
+mod portfolio_read;
 mod server;
 mod shared_cache;
 mod status;

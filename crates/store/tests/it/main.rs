@@ -86,6 +86,7 @@ macro_rules! both {
 
 mod checksum;
 mod ops;
+mod state_read;
 
 both!(
     commit_applies_once_and_guards_the_cursor,
