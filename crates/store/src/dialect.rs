@@ -57,7 +57,12 @@ impl Dialect {
             // choose, PostgreSQL plans each of a statement's first runs
             // anew, and a portfolio's one many-armed statement then spent
             // more time being planned than executed.
-            Self::Postgres => &["SET plan_cache_mode = force_generic_plan"],
+            // No JIT: a generic plan's estimates can pass the JIT cost
+            // threshold (a pair's 1M balance rows counted against a
+            // 5-key lookup), and compiling on each run took a cache-off
+            // portfolio at 1M accounts from milliseconds to seconds.
+            // Nothing we run is long enough to repay a compile.
+            Self::Postgres => &["SET plan_cache_mode = force_generic_plan", "SET jit = off"],
         }
     }
 
