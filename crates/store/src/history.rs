@@ -193,23 +193,9 @@ impl Snapshot {
             q.bind_u64("chain_id", chain_id)?
                 .push(" AND kind = ")
                 .bind(selector.kind.code())
-                .push(" AND scope IN (");
-            for (i, s) in scopes.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(s.to_vec());
-            }
-            q.push(")");
+                .bind_list(" AND scope IN (", scopes.iter().map(|s| s.to_vec()));
             if let Some(chunk) = chunk {
-                q.push(" AND subject IN (");
-                for (i, s) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(s.to_vec());
-                }
-                q.push(")");
+                q.bind_list(" AND subject IN (", chunk.iter().map(|s| s.to_vec()));
             }
             q.push(" AND block_timestamp < ").bind_u64("end", end)?;
             // One group per key before the window, one per key and hour inside it.

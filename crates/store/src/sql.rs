@@ -78,6 +78,23 @@ impl Sql {
         self
     }
 
+    /// Appends `prefix`, a placeholder bound to each of `values` (comma
+    /// separated) and `)`: the list of an `IN (`.
+    pub(crate) fn bind_list<T, I>(&mut self, prefix: &'static str, values: I) -> &mut Self
+    where
+        T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
+        I: IntoIterator<Item = T>,
+    {
+        self.push(prefix);
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
+    }
+
     /// Appends a placeholder bound to a uint256 in this engine's column form.
     pub(crate) fn bind_u256(&mut self, value: U256) -> &mut Self {
         match self.dialect {

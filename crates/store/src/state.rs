@@ -72,15 +72,8 @@ pub(crate) fn push_scope_filter(
     q.push(" AND kind = ")
         .bind(kind.code())
         .push(" AND scope = ")
-        .bind(scope.to_vec());
-    q.push(" AND subject IN (");
-    for (i, s) in subjects.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(s.to_vec());
-    }
-    q.push(")");
+        .bind(scope.to_vec())
+        .bind_list(" AND subject IN (", subjects.iter().map(|s| s.to_vec()));
     Ok(())
 }
 

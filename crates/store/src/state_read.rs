@@ -231,9 +231,9 @@ impl Part<'_> {
                     .push("chain_id = ")
                     .bind_u64("chain_id", chain_id)?;
                 q.push(" AND kind = ").bind(kind.code());
-                push_list(q, " AND scope IN (", scopes.iter().map(|s| s.to_vec()));
+                q.bind_list(" AND scope IN (", scopes.iter().map(|s| s.to_vec()));
                 if let Some(subjects) = subjects {
-                    push_list(q, " AND subject IN (", subjects.iter().map(|s| s.to_vec()));
+                    q.bind_list(" AND subject IN (", subjects.iter().map(|s| s.to_vec()));
                 }
             }
             Self::Arm(StateArm::Held {
@@ -252,7 +252,7 @@ impl Part<'_> {
                     .bind(held.code())
                     .push(" AND subject = ")
                     .bind(holder.into_word().to_vec());
-                push_list(q, " AND scope IN (", scopes.iter().map(|s| s.to_vec()));
+                q.bind_list(" AND scope IN (", scopes.iter().map(|s| s.to_vec()));
                 q.push(")");
             }
             Self::Arm(StateArm::Owned {
@@ -297,14 +297,7 @@ impl Part<'_> {
 
 /// ` AND kind IN (...)`.
 fn push_kinds(q: &mut Sql, kinds: &[StateKind]) {
-    q.push(" AND kind IN (");
-    for (i, k) in kinds.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(k.code());
-    }
-    q.push(")");
+    q.bind_list(" AND kind IN (", kinds.iter().map(|k| k.code()));
 }
 
 /// The filter and order of `owner`'s `NftOwner` keys in `collection`.
@@ -323,16 +316,4 @@ fn push_owned(
         .push(" ORDER BY subject LIMIT ")
         .bind(i64::from(limit));
     Ok(())
-}
-
-/// Appends `prefix`, one placeholder per value, and `)`.
-fn push_list(q: &mut Sql, prefix: &'static str, values: impl Iterator<Item = Vec<u8>>) {
-    q.push(prefix);
-    for (i, v) in values.enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(v);
-    }
-    q.push(")");
 }
