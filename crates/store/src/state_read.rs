@@ -183,8 +183,8 @@ enum Part<'a> {
     Tokens,
     /// Keys of a kind in some scopes, of some subjects or all.
     Keys(StateKind, &'a [Address], Option<&'a [B256]>),
-    /// A [`StateArm::Held`] or [`StateArm::Owned`] (never a `Keys`, which
-    /// is split into [`Part::Keys`]).
+    /// Any other arm, whole ([`plan`] splits a large `Keys` into
+    /// [`Part::Keys`] first).
     Arm(&'a StateArm),
 }
 
@@ -192,7 +192,12 @@ enum Part<'a> {
 const STATE_COLUMNS_SQLITE: &str = "SELECT kind, scope, subject, value, CAST(NULL AS BIGINT), CAST(NULL AS BYTEA), CAST(NULL AS BIGINT) FROM state WHERE ";
 const STATE_COLUMNS_POSTGRES: &str = "SELECT kind, scope, subject, value::text, CAST(NULL AS BIGINT), CAST(NULL AS BYTEA), CAST(NULL AS BIGINT) FROM state WHERE ";
 
-impl Part<'_> {
+impl<'a> Part<'a> {
+    /// A selector as one arm, unsplit.
+    fn whole(s: &'a KeySelector) -> Self {
+        Self::Keys(s.kind, &s.scopes, s.subjects.as_deref())
+    }
+
     /// Values it binds.
     fn binds(&self) -> usize {
         match self {
@@ -201,7 +206,7 @@ impl Part<'_> {
             Self::Keys(_, scopes, subjects) => 2 + scopes.len() + subjects.map_or(0, <[_]>::len),
             Self::Arm(StateArm::Held { kinds, scopes, .. }) => 4 + kinds.len() + scopes.len(),
             Self::Arm(StateArm::Owned { kinds, .. }) => 10 + kinds.len(),
-            Self::Arm(StateArm::Keys(_)) => 0,
+            Self::Arm(StateArm::Keys(s)) => Self::whole(s).binds(),
         }
     }
 
@@ -289,7 +294,7 @@ impl Part<'_> {
                     .bind_u64("chain_id", chain_id)?;
                 q.push(" AND subject = ").bind(subject.to_vec());
             }
-            Self::Arm(StateArm::Keys(_)) => {}
+            Self::Arm(StateArm::Keys(s)) => Self::whole(s).push(q, chain_id)?,
         }
         Ok(())
     }

@@ -130,7 +130,7 @@ pub fn account_first(resolved: &Resolved, account: Address) -> Vec<KeySelector> 
 
 /// The account's own keys a valuation reads: every one whose subject is
 /// the account itself.
-pub fn own(resolved: &Resolved, account: Address) -> Vec<KeySelector> {
+fn own(resolved: &Resolved, account: Address) -> Vec<KeySelector> {
     let me = Some(vec![account.into_word()]);
     let pair_list = of(resolved, ContractKind::UniswapV2Pair);
     let shares = of(resolved, ContractKind::Erc4626);
