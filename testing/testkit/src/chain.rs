@@ -7,11 +7,15 @@ use alloy::{
     network::Ethereum,
     node_bindings::AnvilInstance,
     primitives::{Address, B256, U256},
-    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder, ext::AnvilApi},
+    providers::{
+        DynProvider, PendingTransactionBuilder, PendingTransactionError, Provider, ProviderBuilder,
+        ext::AnvilApi,
+    },
     rpc::types::{
         TransactionReceipt, TransactionRequest,
         anvil::{ReorgOptions, TransactionData},
     },
+    transports::RpcError,
 };
 
 use crate::{
@@ -257,15 +261,46 @@ impl TestChain {
         pending: PendingTransactionBuilder<Ethereum>,
     ) -> Result<(Mined, TransactionReceipt), TestkitError> {
         let tx_hash = *pending.tx_hash();
-        let receipt = pending
+        let provider = pending.provider().clone();
+        let receipt = match pending
             .with_timeout(Some(RECEIPT_TIMEOUT))
             .get_receipt()
             .await
-            .map_err(|source| TestkitError::Receipt {
-                call,
-                tx_hash,
-                source,
-            })?;
+        {
+            Ok(r) => Some(r),
+            // alloy's block watcher can take a transaction for mined while
+            // anvil has no receipt for it yet: after an `anvil_reorg`, a
+            // transfer with the same sender, nonce and amount has the hash
+            // of one in a dropped block the watcher saw. Ask anvil directly.
+            Err(PendingTransactionError::TransportError(RpcError::NullResp)) => {
+                let mut found = None;
+                for _ in 0..100 {
+                    if let Some(r) = provider
+                        .get_transaction_receipt(tx_hash)
+                        .await
+                        .ok()
+                        .flatten()
+                    {
+                        found = Some(r);
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                found
+            }
+            Err(source) => {
+                return Err(TestkitError::Receipt {
+                    call,
+                    tx_hash,
+                    source,
+                });
+            }
+        };
+        let receipt = receipt.ok_or(TestkitError::Receipt {
+            call,
+            tx_hash,
+            source: PendingTransactionError::TransportError(RpcError::NullResp),
+        })?;
         let block_number = receipt.block_number.ok_or(TestkitError::MissingField {
             what: "receipt.blockNumber",
         })?;
