@@ -16,6 +16,56 @@ pub struct EventDecoder {
     /// The event's ABI.
     pub abi: Event,
     resolved: DynSolEvent,
+    /// Topic 0, hashed once: every routed log compares against it.
+    selector: B256,
+    /// Whether two parameters share a name (a JSON object keeps one).
+    duplicate_names: bool,
+}
+
+/// Arguments as a JSON object, serialized without an intermediate tree.
+struct Args<'a> {
+    abi: &'a Event,
+    values: &'a [DynSolValue],
+}
+
+impl serde::Serialize for Args<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.values.len()))?;
+        for (i, (input, value)) in self.abi.inputs.iter().zip(self.values).enumerate() {
+            if input.name.is_empty() {
+                map.serialize_entry(&i.to_string(), &ApiValue(value))?;
+            } else {
+                map.serialize_entry(&input.name, &ApiValue(value))?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// One ABI value serialized by the API's rules (as [`value_json`] builds it).
+struct ApiValue<'a>(&'a DynSolValue);
+
+impl serde::Serialize for ApiValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            DynSolValue::Bool(b) => s.serialize_bool(*b),
+            DynSolValue::Int(i, _) => s.collect_str(i),
+            DynSolValue::Uint(u, _) => s.collect_str(u),
+            DynSolValue::FixedBytes(word, size) => {
+                s.serialize_str(&format!("0x{}", hex::encode(&word[..*size])))
+            }
+            DynSolValue::Address(a) => s.serialize_str(&checksummed(a)),
+            DynSolValue::Function(f) => {
+                s.serialize_str(&format!("0x{}", hex::encode(f.as_slice())))
+            }
+            DynSolValue::Bytes(b) => s.serialize_str(&format!("0x{}", hex::encode(b))),
+            DynSolValue::String(text) => s.serialize_str(text),
+            DynSolValue::Array(items)
+            | DynSolValue::FixedArray(items)
+            | DynSolValue::Tuple(items) => s.collect_seq(items.iter().map(ApiValue)),
+        }
+    }
 }
 
 /// Why a log could not be decoded by the event its selector names.
@@ -38,12 +88,24 @@ impl EventDecoder {
     /// Resolves `abi` once so that decoding many logs costs no re-parsing.
     pub fn new(abi: Event) -> Result<Self, alloy::dyn_abi::Error> {
         let resolved = alloy::dyn_abi::Specifier::<DynSolEvent>::resolve(&abi)?;
-        Ok(Self { abi, resolved })
+        let selector = abi.selector();
+        let mut names = std::collections::HashSet::new();
+        let duplicate_names = !abi
+            .inputs
+            .iter()
+            .filter(|i| !i.name.is_empty())
+            .all(|i| names.insert(i.name.as_str()));
+        Ok(Self {
+            abi,
+            resolved,
+            selector,
+            duplicate_names,
+        })
     }
 
     /// The selector (topic 0).
     pub fn selector(&self) -> B256 {
-        self.abi.selector()
+        self.selector
     }
 
     /// Decodes `log` into its arguments in ABI parameter order.
@@ -73,8 +135,24 @@ impl EventDecoder {
         Ok(values)
     }
 
-    /// Arguments keyed by ABI name, or by zero-based position when unnamed.
-    pub fn args_json(&self, values: &[DynSolValue]) -> Value {
+    /// Arguments keyed by ABI name, or by zero-based position when unnamed,
+    /// as JSON text: written straight from the values, without building a
+    /// `serde_json::Value` tree per event (a fifth of decoding's time).
+    pub fn args_json(&self, values: &[DynSolValue]) -> String {
+        if !self.duplicate_names
+            && let Ok(text) = serde_json::to_string(&Args {
+                abi: &self.abi,
+                values,
+            })
+        {
+            return text;
+        }
+        self.args_value(values).to_string()
+    }
+
+    /// [`EventDecoder::args_json`] as a JSON value. Where two parameters share
+    /// a name, the later one wins.
+    pub fn args_value(&self, values: &[DynSolValue]) -> Value {
         let mut map = Map::with_capacity(values.len());
         for (i, (input, value)) in self.abi.inputs.iter().zip(values).enumerate() {
             let key = if input.name.is_empty() {
@@ -138,7 +216,7 @@ mod tests {
         let from = address!("0xd8da6bf26964af9d7eed9e03e53415d37aa96045");
         let log = transfer_log(from, Address::ZERO, U256::MAX);
         let values = dec.decode(&log).unwrap();
-        let json = dec.args_json(&values);
+        let json: Value = serde_json::from_str(&dec.args_json(&values)).unwrap();
         assert_eq!(json["from"], "0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045");
         assert_eq!(json["to"], "0x0000000000000000000000000000000000000000");
         assert_eq!(json["value"], U256::MAX.to_string());
@@ -155,7 +233,7 @@ mod tests {
             data: data.into(),
             ..transfer_log(a, a, U256::ZERO)
         };
-        let json = dec.args_json(&dec.decode(&log).unwrap());
+        let json: Value = serde_json::from_str(&dec.args_json(&dec.decode(&log).unwrap())).unwrap();
         assert_eq!(json["3"], "3");
         assert_eq!(json["pair"], a.to_checksum(None));
     }
@@ -190,7 +268,7 @@ mod tests {
             data: encoded.into(),
             ..transfer_log(Address::ZERO, Address::ZERO, U256::ZERO)
         };
-        let json = dec.args_json(&dec.decode(&log).unwrap());
+        let json: Value = serde_json::from_str(&dec.args_json(&dec.decode(&log).unwrap())).unwrap();
         assert_eq!(json["name"], "a\u{fffd}\u{0}b");
     }
 }

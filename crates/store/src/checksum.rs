@@ -80,24 +80,6 @@ const TABLES: &[Table] = &[
         order: "",
     },
     Table {
-        name: "events",
-        cols: &[
-            ("block_number", Col::Int),
-            ("log_index", Col::Int),
-            ("block_hash", Col::Bytes),
-            ("tx_hash", Col::Bytes),
-            ("tx_index", Col::Int),
-            ("address", Col::Bytes),
-            ("contract", Col::Text),
-            ("event", Col::Text),
-            ("args", Col::Text),
-            ("topics", Col::Bytes),
-            ("data", Col::Bytes),
-        ],
-        from: " FROM events WHERE chain_id = ",
-        order: " ORDER BY block_number, log_index",
-    },
-    Table {
         name: "state",
         cols: &[
             ("kind", Col::Int),
@@ -162,7 +144,59 @@ const TABLES: &[Table] = &[
 
 /// The names of the checksummed tables, in report order.
 pub fn checksummed_tables() -> Vec<&'static str> {
-    TABLES.iter().map(|t| t.name).collect()
+    let mut names: Vec<&'static str> = TABLES.iter().map(|t| t.name).collect();
+    names.insert(1, "events");
+    names
+}
+
+/// The checksum of a chain's events, one row per event as if each had its
+/// own row (chunking is how they are stored, not what they are): block,
+/// log index, block hash, tx hash, tx index, address, contract, event,
+/// args, topics, data, in (block, log index) order.
+async fn events_checksum(
+    conn: &mut sqlx::AnyConnection,
+    d: Dialect,
+    chain_id: ChainId,
+) -> Result<TableChecksum, StoreError> {
+    let mut filter = crate::events::EventFilter {
+        chain_id: Some(chain_id),
+        ..crate::events::EventFilter::default()
+    };
+    let mut hasher = Sha256::new();
+    let mut rows = 0u64;
+    let mut buf = Vec::new();
+    loop {
+        let page = crate::events::read_events(conn, d, &filter, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        filter.after = Some(last.position());
+        for e in &page {
+            buf.clear();
+            let int = |out: &mut Vec<u8>, v: u64| {
+                out.push(TAG_INT);
+                out.extend_from_slice(&v.to_be_bytes());
+            };
+            int(&mut buf, e.log.block_number);
+            int(&mut buf, e.log.log_index);
+            push_len_prefixed(&mut buf, TAG_BYTES, e.log.block_hash.as_slice());
+            push_len_prefixed(&mut buf, TAG_BYTES, e.log.tx_hash.as_slice());
+            int(&mut buf, e.log.tx_index);
+            push_len_prefixed(&mut buf, TAG_BYTES, e.log.address.as_slice());
+            push_len_prefixed(&mut buf, TAG_TEXT, e.contract.as_bytes());
+            push_len_prefixed(&mut buf, TAG_TEXT, e.event.as_bytes());
+            push_len_prefixed(&mut buf, TAG_TEXT, e.args.as_bytes());
+            let topics: Vec<u8> = e.log.topics.iter().flat_map(|t| t.0).collect();
+            push_len_prefixed(&mut buf, TAG_BYTES, &topics);
+            push_len_prefixed(&mut buf, TAG_BYTES, &e.log.data);
+            buf.push(TAG_ROW);
+            hasher.update(&buf);
+            rows += 1;
+        }
+    }
+    Ok(TableChecksum {
+        table: "events",
+        rows,
+        digest: hasher.finalize().into(),
+    })
 }
 
 impl Store {
@@ -178,8 +212,11 @@ impl Store {
             tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .await?;
         }
-        let mut out = Vec::with_capacity(TABLES.len());
+        let mut out = Vec::with_capacity(TABLES.len() + 1);
         for table in TABLES {
+            if table.name == "state" {
+                out.push(events_checksum(&mut tx, self.dialect, chain_id).await?);
+            }
             let sql = select(self.dialect, table);
             let mut rows = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch(&mut *tx);
             let mut hasher = Sha256::new();
@@ -294,15 +331,15 @@ mod tests {
 
     #[test]
     fn selects_differ_only_in_placeholders_casts_and_collation() {
-        let events = &TABLES[1];
-        let lite = select(Dialect::Sqlite, events);
-        let pg = select(Dialect::Postgres, events);
+        let state = TABLES.iter().find(|t| t.name == "state").expect("table");
+        let lite = select(Dialect::Sqlite, state);
+        let pg = select(Dialect::Postgres, state);
         assert!(
-            lite.ends_with("WHERE chain_id = ? ORDER BY block_number, log_index"),
+            lite.ends_with("WHERE chain_id = ? ORDER BY kind, scope, subject"),
             "{lite}"
         );
         assert!(
-            pg.ends_with("WHERE chain_id = $1 ORDER BY block_number, log_index"),
+            pg.ends_with("WHERE chain_id = $1 ORDER BY kind, scope, subject"),
             "{pg}"
         );
         let discovered = TABLES
@@ -311,7 +348,6 @@ mod tests {
             .expect("table");
         assert!(select(Dialect::Postgres, discovered).contains("contract COLLATE \"C\", address"));
         assert!(select(Dialect::Sqlite, discovered).ends_with("ORDER BY contract, address"));
-        let state = &TABLES[2];
         assert!(select(Dialect::Postgres, state).contains("CAST(value AS TEXT)"));
     }
 

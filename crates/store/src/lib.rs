@@ -10,6 +10,7 @@
 pub mod checksum;
 mod dialect;
 mod error;
+mod events;
 pub mod history;
 pub mod lease;
 pub mod maintain;
@@ -107,6 +108,7 @@ impl Store {
             .run(&writer)
             .await
             .map_err(|source| StoreError::Migrate { source })?;
+        events::upgrade_event_rows(&writer, dialect).await?;
         let pool = open_pool(
             dialect,
             &url,

@@ -6,8 +6,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use tributary_types::{ChainId, StateKind};
 
 use crate::read::{
-    BalanceRow, BlockRef, ChainRow, EventPosition, EventQuery, EventRow, HolderPosition, HolderRow,
-    TokenRow,
+    BalanceRow, BlockRef, ChainRow, EventQuery, EventRow, HolderPosition, HolderRow, TokenRow,
 };
 use crate::sql::{Sql, get_address, get_b256, get_u64};
 use crate::{Dialect, StoreError};
@@ -88,61 +87,33 @@ impl Snapshot {
 
     /// Events matching `query`, in (block_number, log_index, chain_id) order.
     pub async fn events(&mut self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
-        let mut q = Sql::new(
-            self.dialect,
-            "SELECT chain_id, block_number, block_hash, tx_hash, log_index, contract, address, event, args FROM events WHERE 1 = 1",
-        );
-        if let Some(c) = query.chain_id {
-            q.push(" AND chain_id = ").bind_u64("chain_id", c)?;
-        }
-        if let Some(c) = &query.contract {
-            q.push(" AND contract = ").bind(c.clone());
-        }
-        if let Some(e) = &query.event {
-            q.push(" AND event = ").bind(e.clone());
-        }
-        if let Some(a) = query.address {
-            q.push(" AND address = ").bind(a.to_vec());
-        }
-        if let Some(b) = query.from_block {
-            q.push(" AND block_number >= ").bind_u64("from_block", b)?;
-        }
-        if let Some(b) = query.to_block {
-            q.push(" AND block_number <= ").bind_u64("to_block", b)?;
-        }
-        if let Some(EventPosition {
-            block_number,
-            log_index,
-            chain_id,
-        }) = query.after
-        {
-            q.push(" AND (block_number > ")
-                .bind_u64("after", block_number)?;
-            q.push(" OR (block_number = ")
-                .bind_u64("after", block_number)?;
-            q.push(" AND (log_index > ").bind_u64("after", log_index)?;
-            q.push(" OR (log_index = ").bind_u64("after", log_index)?;
-            q.push(" AND chain_id > ")
-                .bind_u64("after", chain_id)?
-                .push(")))) ");
-        }
-        q.push(" ORDER BY block_number, log_index, chain_id LIMIT ")
-            .bind(i64::from(query.limit));
-        let rows = q.fetch_all(&mut *self.tx).await?;
-        rows.iter()
-            .map(|r| {
-                let args: String = r.try_get(8)?;
+        let filter = crate::events::EventFilter {
+            chain_id: query.chain_id,
+            contract: query.contract.clone(),
+            event: query.event.clone(),
+            address: query.address,
+            from_block: query.from_block,
+            to_block: query.to_block,
+            after: query
+                .after
+                .map(|p| (p.block_number, p.log_index, p.chain_id)),
+        };
+        let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        let events = crate::events::read_events(&mut self.tx, self.dialect, &filter, limit).await?;
+        events
+            .into_iter()
+            .map(|e| {
                 Ok(EventRow {
-                    chain_id: get_u64(r, 0)?,
-                    block_number: get_u64(r, 1)?,
-                    block_hash: get_b256(r, 2)?,
-                    tx_hash: get_b256(r, 3)?,
-                    log_index: get_u64(r, 4)?,
-                    contract: r.try_get(5)?,
-                    address: get_address(r, 6)?,
-                    event: r.try_get(7)?,
-                    args: serde_json::from_str(&args).map_err(|e| StoreError::Corrupt {
-                        what: format!("event args: {e}"),
+                    chain_id: e.chain_id,
+                    block_number: e.log.block_number,
+                    block_hash: e.log.block_hash,
+                    tx_hash: e.log.tx_hash,
+                    log_index: e.log.log_index,
+                    contract: e.contract,
+                    address: e.log.address,
+                    event: e.event,
+                    args: serde_json::from_str(&e.args).map_err(|err| StoreError::Corrupt {
+                        what: format!("event args: {err}"),
                     })?,
                 })
             })

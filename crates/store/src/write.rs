@@ -172,7 +172,7 @@ impl Store {
             crate::lease::check_fence(&mut tx, d, batch.chain_id, epoch).await?;
         }
         let t = std::time::Instant::now();
-        let inserted = insert_events(&mut tx, d, batch.chain_id, &batch.events).await?;
+        let inserted = crate::events::insert(&mut tx, d, batch.chain_id, &batch.events).await?;
         let events_s = t.elapsed().as_secs_f64();
         write_state(&mut tx, d, batch.chain_id, &batch.state).await?;
         let state_s = t.elapsed().as_secs_f64() - events_s;
@@ -181,13 +181,7 @@ impl Store {
         insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
         crate::ops::insert_dead_letters(&mut tx, d, &batch.dead_letters).await?;
         crate::history::write_log(&mut tx, d, batch.chain_id, &batch.log).await?;
-        tracing::trace!(
-            events = batch.events.len(),
-            events_s,
-            keys = batch.state.len(),
-            state_s,
-            "commit steps"
-        );
+        let rest_s = t.elapsed().as_secs_f64() - events_s - state_s;
         upsert_tokens(&mut tx, d, &batch.tokens).await?;
         if let Some(cursor) = &batch.cursor {
             let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
@@ -215,7 +209,17 @@ impl Store {
                 .bind_u64("chain_id", batch.chain_id)?;
             q.execute(&mut *tx).await?;
         }
+        let t_commit = std::time::Instant::now();
         tx.commit().await?;
+        tracing::trace!(
+            events = batch.events.len(),
+            events_s,
+            keys = batch.state.len(),
+            state_s,
+            rest_s,
+            commit_s = t_commit.elapsed().as_secs_f64(),
+            "commit steps"
+        );
         Ok(inserted)
     }
 
@@ -247,13 +251,10 @@ impl Store {
         }
         let restored = crate::state::undo_above(&mut tx, d, chain_id, ancestor.number).await?;
         write_state(&mut tx, d, chain_id, &restored).await?;
-        let mut deleted_events = 0;
+        let deleted_events =
+            crate::events::delete_above(&mut tx, d, chain_id, ancestor.number).await?;
         for (delete, column) in [
             ("DELETE FROM undo WHERE chain_id = ", " AND block_number > "),
-            (
-                "DELETE FROM events WHERE chain_id = ",
-                " AND block_number > ",
-            ),
             ("DELETE FROM headers WHERE chain_id = ", " AND number > "),
             (
                 "DELETE FROM discovered WHERE chain_id = ",
@@ -264,10 +265,7 @@ impl Store {
             q.bind_u64("chain_id", chain_id)?
                 .push(column)
                 .bind_u64("block", ancestor.number)?;
-            let n = q.execute(&mut *tx).await?;
-            if delete.contains("events") {
-                deleted_events = n;
-            }
+            q.execute(&mut *tx).await?;
         }
         crate::ops::delete_dead_letters_above(&mut tx, d, chain_id, ancestor.number).await?;
         crate::history::delete_log_above(&mut tx, d, chain_id, ancestor.number).await?;
@@ -359,48 +357,6 @@ async fn read_cursor(
 /// Rows per statement for a table of `columns` columns.
 fn chunk_rows(columns: usize) -> usize {
     (MAX_BINDS / columns).max(1)
-}
-
-async fn insert_events(
-    tx: &mut Transaction<'static, Any>,
-    d: Dialect,
-    chain_id: ChainId,
-    events: &[StoredEvent],
-) -> Result<u64, StoreError> {
-    let mut inserted = 0;
-    let rows = chunk_rows(12);
-    for chunk in events.chunks(rows) {
-        let mut q = Sql::new(
-            d,
-            "INSERT INTO events (chain_id, block_number, log_index, block_hash, tx_hash, tx_index, address, contract, event, args, topics, data) VALUES ",
-        );
-        q.cache(chunk.len() == rows);
-        for (i, e) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind_u64("chain_id", chain_id)?.push(", ");
-            q.bind_u64("block", e.log.block_number)?.push(", ");
-            q.bind_u64("log_index", e.log.log_index)?.push(", ");
-            q.bind(e.log.block_hash.to_vec())
-                .push(", ")
-                .bind(e.log.tx_hash.to_vec())
-                .push(", ");
-            q.bind_u64("tx_index", e.log.tx_index)?.push(", ");
-            q.bind(e.log.address.to_vec())
-                .push(", ")
-                .bind(e.contract.clone())
-                .push(", ");
-            q.bind(e.event.clone())
-                .push(", ")
-                .bind(e.args.to_string())
-                .push(", ");
-            q.bind(e.log.topics.iter().flat_map(|t| t.0).collect::<Vec<u8>>())
-                .push(", ");
-            q.bind(e.log.data.to_vec()).push(")");
-        }
-        q.push(" ON CONFLICT (chain_id, block_number, log_index) DO NOTHING");
-        inserted += q.execute(&mut **tx).await?;
-    }
-    Ok(inserted)
 }
 
 pub(crate) async fn write_state(

@@ -17,8 +17,10 @@ pub struct StoredEvent {
     pub event: String,
     /// Decoded arguments keyed by ABI name (or zero-based position when
     /// unnamed), encoded per the API rules: integers as decimal strings,
-    /// addresses EIP-55, bytes 0x-hex.
-    pub args: serde_json::Value,
+    /// addresses EIP-55, bytes 0x-hex; as JSON text, which is how it is
+    /// stored and served (a `serde_json::Value` per event cost a tree of
+    /// allocations that nothing read).
+    pub args: String,
     /// The raw log.
     pub log: RawLog,
 }

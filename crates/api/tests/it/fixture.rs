@@ -124,7 +124,7 @@ fn stored_events(chain: u64) -> Vec<StoredEvent> {
                 chain_id,
                 contract: contract.to_string(),
                 event: event.to_string(),
-                args: args(block, log),
+                args: args(block, log).to_string(),
                 log: RawLog {
                     block_number: block,
                     block_hash: block_hash(chain_id, block),

@@ -107,7 +107,7 @@ pub fn transfer(contract: &str, token: Address, block: u64, log: u64, to: Addres
         chain_id: ETH,
         contract: contract.to_string(),
         event: "Transfer".to_string(),
-        args: json!({"from": Address::ZERO.to_checksum(None), "to": to.to_checksum(None), "value": "1"}),
+        args: json!({"from": Address::ZERO.to_checksum(None), "to": to.to_checksum(None), "value": "1"}).to_string(),
         log: RawLog {
             block_number: block,
             block_hash: crate::fixture::block_hash(ETH, block),

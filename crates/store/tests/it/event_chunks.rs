@@ -1,0 +1,297 @@
+//! Events stored in chunks read back one by one, in order, exactly once.
+
+use alloy_primitives::{Address, B256, Bytes};
+use sqlx::Connection;
+use tributary_store::Store;
+use tributary_store::read::{EventPosition, EventQuery, EventRow};
+use tributary_store::write::Batch;
+use tributary_testkit::Backend;
+use tributary_types::{RawLog, StoredEvent};
+
+use super::{CHAIN, batch, header, open};
+
+fn emitted(chain_id: u64, block: u64, log_index: u64, emitter: u8, name: &str) -> StoredEvent {
+    StoredEvent {
+        chain_id,
+        contract: format!("C{emitter}"),
+        event: name.into(),
+        args: serde_json::json!({ "n": log_index.to_string() }).to_string(),
+        log: RawLog {
+            block_number: block,
+            block_hash: header(block, 1).hash,
+            tx_hash: B256::repeat_byte(log_index as u8),
+            tx_index: log_index / 4,
+            log_index,
+            address: Address::repeat_byte(emitter),
+            topics: vec![B256::repeat_byte(emitter)],
+            data: Bytes::from(log_index.to_be_bytes().to_vec()),
+        },
+    }
+}
+
+/// Every event of `query`, read `page` at a time through the API's cursor.
+async fn read_all(store: &Store, query: EventQuery, page: u32) -> Vec<EventRow> {
+    let mut out: Vec<EventRow> = Vec::new();
+    let mut snap = store.snapshot().await.expect("snapshot");
+    loop {
+        let after = out.last().map(|e| EventPosition {
+            block_number: e.block_number,
+            log_index: e.log_index,
+            chain_id: e.chain_id,
+        });
+        let rows = snap
+            .events(&EventQuery {
+                after,
+                limit: page,
+                ..query.clone()
+            })
+            .await
+            .expect("events");
+        let done = rows.len() < page as usize;
+        out.extend(rows);
+        if done {
+            break;
+        }
+    }
+    snap.finish().await.expect("finish");
+    out
+}
+
+async fn events_come_back_in_order_across_chunks_emitters_and_chains(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    store
+        .register_chain(CHAIN + 1, "other", 2)
+        .await
+        .expect("register");
+    // Two emitters interleaved in each block, one of them past the chunk
+    // size in block 2, and a second chain at the same heights.
+    let mut events = Vec::new();
+    for block in 1..=3u64 {
+        let count = if block == 2 { 700 } else { 9 };
+        for i in 0..count {
+            let emitter = if i % 3 == 0 { 1 } else { 2 };
+            let name = if i % 5 == 0 { "Sync" } else { "Transfer" };
+            events.push(emitted(CHAIN, block, i, emitter, name));
+        }
+    }
+    let mut first = batch(None, 3, events.clone(), vec![], vec![]);
+    first.events.reverse();
+    assert_eq!(
+        store.commit(&first).await.expect("commit"),
+        events.len() as u64
+    );
+    let other: Vec<StoredEvent> = (0..5)
+        .map(|i| emitted(CHAIN + 1, 2, i * 2, 1, "Transfer"))
+        .collect();
+    store
+        .commit(&Batch {
+            chain_id: CHAIN + 1,
+            ..batch(None, 3, other.clone(), vec![], vec![])
+        })
+        .await
+        .expect("commit other chain");
+
+    let mut expected: Vec<(u64, u64, u64)> = events
+        .iter()
+        .chain(&other)
+        .map(|e| (e.log.block_number, e.log.log_index, e.chain_id))
+        .collect();
+    expected.sort();
+    for page in [1, 7, 1000] {
+        let got: Vec<(u64, u64, u64)> = read_all(&store, EventQuery::default(), page)
+            .await
+            .iter()
+            .map(|e| (e.block_number, e.log_index, e.chain_id))
+            .collect();
+        assert_eq!(got, expected, "{backend:?}: page size {page}");
+    }
+
+    // Filters select exactly their events, still in order.
+    let by_address = read_all(
+        &store,
+        EventQuery {
+            chain_id: Some(CHAIN),
+            address: Some(Address::repeat_byte(1)),
+            event: Some("Sync".into()),
+            from_block: Some(2),
+            ..EventQuery::default()
+        },
+        13,
+    )
+    .await;
+    let want: Vec<(u64, u64)> = events
+        .iter()
+        .filter(|e| e.log.block_number >= 2 && e.contract == "C1" && e.event == "Sync")
+        .map(|e| e.log.position())
+        .collect();
+    let got: Vec<(u64, u64)> = by_address
+        .iter()
+        .map(|e| (e.block_number, e.log_index))
+        .collect();
+    assert_eq!(got, want, "{backend:?}: address + event + block filter");
+    let row = &by_address[0];
+    let source = events
+        .iter()
+        .find(|e| e.log.position() == (row.block_number, row.log_index))
+        .expect("source");
+    assert_eq!(row.args.to_string(), source.args, "{backend:?}");
+    assert_eq!(row.tx_hash, source.log.tx_hash, "{backend:?}");
+    assert_eq!(row.block_hash, source.log.block_hash, "{backend:?}");
+    assert_eq!(row.contract, "C1", "{backend:?}");
+
+    let by_contract = read_all(
+        &store,
+        EventQuery {
+            contract: Some("C2".into()),
+            to_block: Some(2),
+            ..EventQuery::default()
+        },
+        50,
+    )
+    .await;
+    assert_eq!(
+        by_contract.len(),
+        events
+            .iter()
+            .filter(|e| e.contract == "C2" && e.log.block_number <= 2)
+            .count(),
+        "{backend:?}: contract filter"
+    );
+
+    // Rebuild reads the raw logs of one chain the same way.
+    let raw = store
+        .raw_logs(CHAIN, Some((2, 698)), 10)
+        .await
+        .expect("raw");
+    let positions: Vec<(u64, u64)> = raw.iter().map(RawLog::position).collect();
+    assert_eq!(positions[..2], [(2, 699), (3, 0)], "{backend:?}");
+    assert_eq!(
+        raw[0],
+        events
+            .iter()
+            .find(|e| e.log.position() == (2, 699))
+            .unwrap()
+            .log
+    );
+}
+
+async fn a_replayed_range_stores_only_the_missing_events(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let all: Vec<StoredEvent> = (0..6)
+        .map(|i| emitted(CHAIN, 1, i, 1, "Transfer"))
+        .collect();
+    let kept: Vec<StoredEvent> = all
+        .iter()
+        .filter(|e| e.log.log_index % 2 == 0)
+        .cloned()
+        .collect();
+    assert_eq!(
+        store
+            .commit(&batch(None, 1, kept, vec![], vec![]))
+            .await
+            .expect("commit"),
+        3
+    );
+    // A replay batch (no cursor move) carrying the whole block adds the
+    // three the node had dropped, and a second replay adds nothing.
+    let replay = Batch {
+        cursor: None,
+        headers: vec![],
+        ..batch(Some(1), 1, all.clone(), vec![], vec![])
+    };
+    assert_eq!(
+        store.commit(&replay).await.expect("replay"),
+        3,
+        "{backend:?}"
+    );
+    assert_eq!(
+        store.commit(&replay).await.expect("replay again"),
+        0,
+        "{backend:?}"
+    );
+    let got = read_all(&store, EventQuery::default(), 4).await;
+    let positions: Vec<u64> = got.iter().map(|e| e.log_index).collect();
+    assert_eq!(positions, vec![0, 1, 2, 3, 4, 5], "{backend:?}");
+    let mut snap = store.snapshot().await.expect("snapshot");
+    let chains = snap.chains().await.expect("chains");
+    snap.finish().await.expect("finish");
+    assert_eq!(chains[0].events, 6, "{backend:?}: event count");
+}
+
+async fn event_rows_of_an_older_database_move_into_chunks(backend: Backend) {
+    let (db, store) = open(backend).await;
+    store.close().await;
+    // The events table as migrations 0001-0004 left it, renamed by 0005.
+    let (blob, int) = match backend {
+        Backend::Sqlite => ("BLOB", "INTEGER"),
+        Backend::Postgres => ("BYTEA", "BIGINT"),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE events_v1 (chain_id {int} NOT NULL, block_number {int} NOT NULL, log_index {int} NOT NULL, block_hash {blob} NOT NULL, tx_hash {blob} NOT NULL, tx_index {int} NOT NULL, address {blob} NOT NULL, contract TEXT NOT NULL, event TEXT NOT NULL, args TEXT NOT NULL, topics {blob} NOT NULL, data {blob} NOT NULL, PRIMARY KEY (chain_id, block_number, log_index))"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("old table");
+    let old: Vec<StoredEvent> = (1..=3u64)
+        .flat_map(|b| (0..4).map(move |i| emitted(CHAIN, b, i, 1 + (i % 2) as u8, "Transfer")))
+        .collect();
+    for e in &old {
+        let p = |n: usize| match backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        };
+        let sql = format!(
+            "INSERT INTO events_v1 VALUES ({})",
+            (1..=12).map(p).collect::<Vec<_>>().join(", ")
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(CHAIN as i64)
+            .bind(e.log.block_number as i64)
+            .bind(e.log.log_index as i64)
+            .bind(e.log.block_hash.to_vec())
+            .bind(e.log.tx_hash.to_vec())
+            .bind(e.log.tx_index as i64)
+            .bind(e.log.address.to_vec())
+            .bind(e.contract.clone())
+            .bind(e.event.clone())
+            .bind(e.args.to_string())
+            .bind(e.log.topics.iter().flat_map(|t| t.0).collect::<Vec<u8>>())
+            .bind(e.log.data.to_vec())
+            .execute(&mut conn)
+            .await
+            .expect("old row");
+    }
+    conn.close().await.expect("close");
+
+    let store = Store::connect(&db.url).await.expect("reconnect upgrades");
+    let got = read_all(&store, EventQuery::default(), 5).await;
+    assert_eq!(got.len(), old.len(), "{backend:?}: every old row moved");
+    for (g, e) in got.iter().zip(&old) {
+        assert_eq!(
+            (g.block_number, g.log_index),
+            e.log.position(),
+            "{backend:?}"
+        );
+        assert_eq!(g.args.to_string(), e.args, "{backend:?}");
+        assert_eq!(g.address, e.log.address, "{backend:?}");
+        assert_eq!(g.contract, e.contract, "{backend:?}");
+    }
+    let raw = store.raw_logs(CHAIN, None, 100).await.expect("raw");
+    assert_eq!(
+        raw,
+        old.iter().map(|e| e.log.clone()).collect::<Vec<_>>(),
+        "{backend:?}"
+    );
+    // The old table is gone, so a second connect has nothing to move.
+    store.close().await;
+    Store::connect(&db.url).await.expect("third connect");
+}
+
+both!(
+    events_come_back_in_order_across_chunks_emitters_and_chains,
+    a_replayed_range_stores_only_the_missing_events,
+    event_rows_of_an_older_database_move_into_chunks
+);
