@@ -95,6 +95,11 @@ pub struct ChainIndexer {
     lease_epoch: Option<u64>,
     /// Counters of the current run, for its `ingest_runs` record.
     counters: ops::RunCounters,
+    /// Whether this indexer knows the store's value index to exist; false
+    /// at start and during a bulk load (see [`Store::suspend_value_index`]).
+    value_index_ok: bool,
+    /// Whether this indexer suspended the value index for a bulk load.
+    bulk_load: bool,
 }
 
 /// A batch being committed while the next range is decoded and projected.
@@ -152,6 +157,8 @@ impl ChainIndexer {
             progress,
             notices,
             last_refresh: None,
+            value_index_ok: false,
+            bulk_load: false,
             sync_target: 0,
             options,
             in_flight: None,
@@ -303,6 +310,13 @@ impl ChainIndexer {
                     return Err(e);
                 }
             }
+        }
+        // A stop in the middle of a bulk load leaves holders pages sorted
+        // per request until the index is back: put it back now.
+        if !self.value_index_ok {
+            self.settle().await?;
+            self.store.restore_value_index().await?;
+            self.bulk_load = false;
         }
         tracing::info!(chain = %self.chain.name, cursor = ?self.cursor.map(|c| c.number), "indexer stopped");
         Ok(())
@@ -464,11 +478,21 @@ impl ChainIndexer {
                 .await?;
             // A backfill is a bulk load: fresh statistics keep the API's point
             // reads on the primary key (see `Store::analyze`).
+            let t = Instant::now();
+            self.store.restore_value_index().await?;
+            self.value_index_ok = true;
+            self.bulk_load = false;
             if let Err(e) = self.store.analyze().await {
                 tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
             }
+            tracing::debug!(chain = %self.chain.name, seconds = t.elapsed().as_secs_f64(), "planner statistics refreshed");
             Ok(())
         } else {
+            if !self.value_index_ok {
+                // After a crash in a bulk load the index may be missing.
+                self.store.restore_value_index().await?;
+                self.value_index_ok = true;
+            }
             self.sync(from, head.number, HeaderMode::All, finalized, shutdown)
                 .await
         }
@@ -514,8 +538,14 @@ impl ChainIndexer {
             let mut batch = fetched?;
             // Below the finality depth, consecutive ranges merge into one
             // commit of about `batch_events` events: fewer transactions, and a
-            // key touched in several ranges is written once.
-            while mode == HeaderMode::LastOnly && batch.logs.len() < self.chain.batch_events {
+            // key touched in several ranges is written once. While the store
+            // is still busy with the previous batch, ranges that are already
+            // fetched keep merging (up to 4x): a slow store then gets fewer,
+            // larger commits instead of a queue.
+            while mode == HeaderMode::LastOnly
+                && (batch.logs.len() < self.chain.batch_events
+                    || (self.committing() && batch.logs.len() < self.chain.batch_events * 4))
+            {
                 match stream.next().await {
                     Some(Ok(next)) => merge(&mut batch, next),
                     Some(Err(e)) => {
@@ -525,8 +555,20 @@ impl ChainIndexer {
                     None => break,
                 }
             }
+            let (batch_from, batch_to, logs) = (batch.from, batch.to, batch.logs.len());
             if !self.apply_range(batch, mode, finalized).await? {
                 return self.settle().await;
+            }
+            // A bulk load: a full batch, with at least twice its blocks still
+            // to go, so the value index would be rewritten batch after batch.
+            if mode == HeaderMode::LastOnly
+                && logs >= self.chain.batch_events
+                && to.saturating_sub(batch_to) >= 2 * (batch_to - batch_from + 1)
+                && !self.bulk_load
+            {
+                self.store.suspend_value_index().await?;
+                self.value_index_ok = false;
+                self.bulk_load = true;
             }
             if let Some(e) = failed.take() {
                 self.settle().await?;
@@ -689,6 +731,13 @@ impl ChainIndexer {
 }
 
 impl ChainIndexer {
+    /// Whether the previous batch is still being committed.
+    fn committing(&self) -> bool {
+        self.in_flight
+            .as_ref()
+            .is_some_and(|f| !f.task.is_finished())
+    }
+
     /// Waits for the batch in flight, then publishes what it committed.
     async fn settle(&mut self) -> Result<(), EngineError> {
         let Some(f) = self.in_flight.take() else {
