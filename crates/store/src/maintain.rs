@@ -197,4 +197,19 @@ impl Store {
         sqlx::raw_sql(VALUE_INDEX).execute(self.writer()).await?;
         Ok(())
     }
+
+    /// Whether the state value index exists (it is missing only while a
+    /// bulk load runs, or after one was cut short).
+    pub async fn has_value_index(&self) -> Result<bool, StoreError> {
+        let query = match self.dialect() {
+            crate::Dialect::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'state_by_value'"
+            }
+            crate::Dialect::Postgres => {
+                "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'state_by_value'"
+            }
+        };
+        let found: i64 = sqlx::query_scalar(query).fetch_one(self.pool()).await?;
+        Ok(found > 0)
+    }
 }

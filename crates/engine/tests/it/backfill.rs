@@ -26,6 +26,12 @@ async fn backfill_of_100k_transfers_equals_the_chain_on_both_stores() {
         let cfg = config(&chain, &_db, 12, &erc20("Bulk", token));
         let head = index_to_head(&chain, &cfg, &store, Duration::from_secs(600)).await;
         assert_token_matches_chain(&chain, &store, token, &summary.accounts, head).await;
+        // The backfill suspends the holders' value index; it is back once
+        // the head is reached.
+        assert!(
+            store.has_value_index().await.expect("value index"),
+            "{backend:?}: value index rebuilt after the backfill"
+        );
         let events = assert_events_match_chain(&chain, &store, token, head).await;
         assert!(
             events as u64 >= summary.events,

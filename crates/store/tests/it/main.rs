@@ -162,6 +162,10 @@ async fn uint256_values_are_exact_and_sorted_numerically(backend: Backend) {
     // without the index and after it is rebuilt.
     store.suspend_value_index().await.expect("suspend");
     store.suspend_value_index().await.expect("suspend twice");
+    assert!(
+        !store.has_value_index().await.expect("index?"),
+        "{backend:?}"
+    );
     store
         .commit(&batch(None, 1, vec![], state, vec![]))
         .await
@@ -176,6 +180,10 @@ async fn uint256_values_are_exact_and_sorted_numerically(backend: Backend) {
         if indexed {
             store.restore_value_index().await.expect("restore");
             store.restore_value_index().await.expect("restore twice");
+            assert!(
+                store.has_value_index().await.expect("index?"),
+                "{backend:?}"
+            );
         }
         let mut snap = store.snapshot().await.expect("snap");
         let mut got = Vec::new();
