@@ -566,9 +566,14 @@ impl ChainIndexer {
                 && to.saturating_sub(batch_to) >= 2 * (batch_to - batch_from + 1)
                 && !self.bulk_load
             {
+                let t = Instant::now();
+                // After the batch has landed: the store refreshes its
+                // statistics here, which must see the rows.
+                self.settle().await?;
                 self.store.suspend_value_index().await?;
                 self.value_index_ok = false;
                 self.bulk_load = true;
+                tracing::debug!(chain = %self.chain.name, after_block = batch_to, seconds = t.elapsed().as_secs_f64(), "bulk load: value index suspended");
             }
             if let Some(e) = failed.take() {
                 self.settle().await?;

@@ -183,10 +183,19 @@ impl Store {
     /// backfill's store time. Built once at the end, it costs a sort.
     /// Until [`Store::restore_value_index`], holders pages are still exact,
     /// only sorted per request. Idempotent.
+    ///
+    /// On PostgreSQL it also refreshes the statistics of `state`: a bulk
+    /// load starts after its first batch, which filled a table the planner
+    /// knew nothing of, and without statistics it read the next batch's
+    /// keys by scanning the token's every row against a 20,000-entry
+    /// `IN` list (1.5 s, against 0.05 s through the key once analysed).
     pub async fn suspend_value_index(&self) -> Result<(), StoreError> {
         sqlx::raw_sql("DROP INDEX IF EXISTS state_by_value")
             .execute(self.writer())
             .await?;
+        if self.dialect() == crate::Dialect::Postgres {
+            sqlx::raw_sql("ANALYZE state").execute(self.writer()).await?;
+        }
         Ok(())
     }
 
