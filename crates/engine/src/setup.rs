@@ -29,6 +29,38 @@ pub fn rpc_settings(chain: &ChainConfig) -> RpcSettings {
     }
 }
 
+/// The chains [`indexers`] works on: every configured one, or only `only`.
+fn chosen<'a>(config: &'a Config, only: Option<&'a str>) -> impl Iterator<Item = &'a ChainConfig> {
+    config
+        .chains
+        .iter()
+        .filter(move |c| only.is_none_or(|n| n == c.name))
+}
+
+/// The connected sources of the chains [`indexers`] works on, from
+/// [`sources`], for [`indexers_with`].
+#[derive(Debug)]
+pub struct Sources {
+    only: Option<String>,
+    list: Vec<EvmSource>,
+}
+
+/// Connects the source of each chain [`indexers`] works on.
+///
+/// Connecting needs no store (it builds an HTTP client, which loads the
+/// system's root certificates: a few milliseconds), so a caller may run it
+/// beside opening the store, then pass it to [`indexers_with`].
+pub async fn sources(config: &Config, only: Option<&str>) -> Result<Sources, EngineError> {
+    let mut list = Vec::new();
+    for chain in chosen(config, only) {
+        list.push(EvmSource::connect(rpc_settings(chain)).await?);
+    }
+    Ok(Sources {
+        only: only.map(str::to_owned),
+        list,
+    })
+}
+
 /// One indexer per configured chain (or only `only`, by name).
 pub async fn indexers(
     config: &Config,
@@ -36,18 +68,26 @@ pub async fn indexers(
     notices: &broadcast::Sender<ChangeNotice>,
     only: Option<&str>,
 ) -> Result<Vec<ChainIndexer>, EngineError> {
+    let sources = sources(config, only).await?;
+    indexers_with(config, store, notices, sources)
+}
+
+/// [`indexers`] over sources connected ahead with [`sources`] (from the
+/// same `config`).
+pub fn indexers_with(
+    config: &Config,
+    store: &Store,
+    notices: &broadcast::Sender<ChangeNotice>,
+    sources: Sources,
+) -> Result<Vec<ChainIndexer>, EngineError> {
+    let only = sources.only.as_deref();
     let mut out = Vec::new();
-    for chain in config
-        .chains
-        .iter()
-        .filter(|c| only.is_none_or(|n| n == c.name))
-    {
+    for (chain, source) in chosen(config, only).zip(sources.list) {
         let contracts: Vec<_> = config
             .contracts
             .iter()
             .filter(|c| c.chain == chain.name)
             .collect();
-        let source = EvmSource::connect(rpc_settings(chain)).await?;
         out.push(ChainIndexer::new(
             chain.clone(),
             &contracts,

@@ -20,20 +20,16 @@ pub async fn token_row(
     kind: &str,
 ) -> TokenRow {
     let at = alloy::eips::BlockId::latest();
-    let symbol = match source
-        .call(address, Bytes::from(symbolCall {}.abi_encode()), at)
-        .await
-    {
-        Ok(out) => decode_symbol(&out),
-        Err(_) => None,
-    };
-    let decimals = match source
-        .call(address, Bytes::from(decimalsCall {}.abi_encode()), at)
-        .await
-    {
-        Ok(out) => decimalsCall::abi_decode_returns(&out).ok(),
-        Err(_) => None,
-    };
+    // Both calls at once: sent one after the other they were two round
+    // trips to the node before a chain's first fetch.
+    let (symbol, decimals) = futures::join!(
+        source.call(address, Bytes::from(symbolCall {}.abi_encode()), at),
+        source.call(address, Bytes::from(decimalsCall {}.abi_encode()), at),
+    );
+    let symbol = symbol.ok().and_then(|out| decode_symbol(&out));
+    let decimals = decimals
+        .ok()
+        .and_then(|out| decimalsCall::abi_decode_returns(&out).ok());
     TokenRow {
         chain_id,
         address,

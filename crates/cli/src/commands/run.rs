@@ -32,6 +32,12 @@ pub async fn run(
     exit_when_synced: bool,
 ) -> anyhow::Result<()> {
     super::metrics_catalog::install(config, parts != Parts::Serve);
+    // The RPC sources need no store: they connect on another thread while
+    // the store opens (each loads the system's root certificates).
+    let sources = (parts != Parts::Serve).then(|| {
+        let config = config.clone();
+        tokio::spawn(async move { tributary_engine::setup::sources(&config, None).await })
+    });
     let store = open_store(config).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     tokio::spawn(forward_signals(shutdown_tx.clone()));
@@ -55,7 +61,8 @@ pub async fn run(
 
     let mut tasks = Vec::new();
     let mut progress_rx = Vec::new();
-    if parts != Parts::Serve {
+    // Some exactly when this process indexes.
+    if let Some(sources) = sources {
         // A periodic sample verified against the chain, wherever indexing
         // runs (history is computed on request from the state change log).
         tokio::spawn(super::verify::verify_periodically(
@@ -63,7 +70,8 @@ pub async fn run(
             store.clone(),
             shutdown.clone(),
         ));
-        for ix in tributary_engine::setup::indexers(config, &store, &notices, None).await? {
+        let sources = sources.await.context("connecting the RPC sources")??;
+        for ix in tributary_engine::setup::indexers_with(config, &store, &notices, sources)? {
             progress_rx.push(ix.progress());
             let rx = shutdown.clone();
             tasks.push(tokio::spawn(async move {

@@ -132,6 +132,52 @@ async fn fetch_ahead_yields_in_order_and_adapts_sizes() {
     assert_eq!(logs, (0..500).collect::<Vec<_>>());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_range_goes_out_alone_and_sizes_the_rest() {
+    let refused = Arc::new(AtomicU64::new(0));
+    let node = TestNode::rpc({
+        let refused = refused.clone();
+        move |method, params| match method {
+            "eth_getLogs" => {
+                let (a, b) = range_of(params);
+                if b - a + 1 > 4 {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    return Err((-32005, "query returned more than 10000 results".into()));
+                }
+                Ok(logs_for(params, Address::repeat_byte(1)))
+            }
+            _ => Ok(header_json(quantity(&params[0]))),
+        }
+    })
+    .await;
+    let src = EvmSource::connect(RpcSettings {
+        initial_block_range: 16,
+        max_block_range: 16,
+        concurrency: 4,
+        ..settings(vec![node.url.clone()])
+    })
+    .await
+    .expect("connect");
+    let plan = FetchPlan::fixed(LogFilter::default(), HeaderMode::LastOnly);
+    let ranges: Vec<_> = src
+        .fetch_ahead(0, 63, plan)
+        .try_collect()
+        .await
+        .expect("ranges");
+    let sizes: Vec<u64> = ranges.iter().map(|r| r.to - r.from + 1).collect();
+    assert_eq!(sizes[0], 16, "{sizes:?}");
+    assert!(sizes[1..].iter().all(|&s| s == 4), "{sizes:?}");
+    // 0..=15 was split three times into blocks of four; the others were
+    // started at that size. Started together, four 16-block ranges were
+    // each refused three times.
+    assert_eq!(refused.load(Ordering::SeqCst), 3, "{sizes:?}");
+    let logs: Vec<u64> = ranges
+        .iter()
+        .flat_map(|r| r.logs.iter().map(|l| l.block_number))
+        .collect();
+    assert_eq!(logs, (0..64).collect::<Vec<_>>());
+}
+
 #[tokio::test]
 async fn calls_go_in_one_batch_pinned_to_the_block_hash() {
     let block = B256::repeat_byte(0x42);
