@@ -194,7 +194,9 @@ impl Store {
             .execute(self.writer())
             .await?;
         if self.dialect() == crate::Dialect::Postgres {
-            sqlx::raw_sql("ANALYZE state").execute(self.writer()).await?;
+            sqlx::raw_sql("ANALYZE state")
+                .execute(self.writer())
+                .await?;
         }
         Ok(())
     }
