@@ -540,11 +540,11 @@ impl ChainIndexer {
             // commit of about `batch_events` events: fewer transactions, and a
             // key touched in several ranges is written once. While the store
             // is still busy with the previous batch, ranges that are already
-            // fetched keep merging (up to 4x): a slow store then gets fewer,
+            // fetched keep merging (up to 3x): a slow store then gets fewer,
             // larger commits instead of a queue.
             while mode == HeaderMode::LastOnly
                 && (batch.logs.len() < self.chain.batch_events
-                    || (self.committing() && batch.logs.len() < self.chain.batch_events * 4))
+                    || (self.committing() && batch.logs.len() < self.chain.batch_events * 3))
             {
                 match stream.next().await {
                     Some(Ok(next)) => merge(&mut batch, next),
