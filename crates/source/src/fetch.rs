@@ -183,7 +183,8 @@ impl EvmSource {
     /// Fetches `[from, to]` as consecutive ranges, up to `concurrency` at a
     /// time, and yields them strictly in block order.
     ///
-    /// Range sizes adapt: they start at `initial_block_range`, shrink when a
+    /// Range sizes adapt: they start where the previous fetch of this source
+    /// left off (`initial_block_range` the first time), shrink when a
     /// range had to be split or returned more than ~10k logs, and double
     /// after a few ranges with fewer than ~1k logs, up to `max_block_range`.
     /// The first range is fetched alone, so that its answer sizes the rest.
@@ -198,8 +199,13 @@ impl EvmSource {
         plan: FetchPlan,
     ) -> impl Stream<Item = Result<FetchedRange, SourceError>> + Send + 'static {
         let settings = self.settings();
+        let learned = self.inner.range_size.load(Ordering::Relaxed);
         let sizer = Arc::new(Sizer::new(
-            settings.initial_block_range,
+            if learned > 0 {
+                learned
+            } else {
+                settings.initial_block_range
+            },
             settings.max_block_range,
         ));
         let concurrency = settings.concurrency.max(1);
@@ -239,6 +245,10 @@ impl EvmSource {
                 let first = sized_tx.take();
                 async move {
                     let fetched = source.fetch_range(a, b, filter, mode, &sizer).await;
+                    source
+                        .inner
+                        .range_size
+                        .store(sizer.current(), Ordering::Relaxed);
                     if let Some(sized) = first {
                         sized.send_replace(true);
                     }

@@ -59,6 +59,10 @@ pub struct EvmSource {
 struct Inner {
     settings: RpcSettings,
     endpoints: Endpoints,
+    /// The range size the last fetch learned (0: none yet), where the next
+    /// one starts: the node's limits and the chain's density do not change
+    /// between a backfill and the tail that follows it.
+    range_size: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for EvmSource {
@@ -123,6 +127,7 @@ impl EvmSource {
             inner: Arc::new(Inner {
                 settings,
                 endpoints,
+                range_size: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }

@@ -176,6 +176,16 @@ async fn the_first_range_goes_out_alone_and_sizes_the_rest() {
         .flat_map(|r| r.logs.iter().map(|l| l.block_number))
         .collect();
     assert_eq!(logs, (0..64).collect::<Vec<_>>());
+    // The next fetch (the tail after a backfill) starts at the learned size.
+    let plan = FetchPlan::fixed(LogFilter::default(), HeaderMode::LastOnly);
+    let tail: Vec<_> = src
+        .fetch_ahead(64, 75, plan)
+        .try_collect()
+        .await
+        .expect("tail");
+    let sizes: Vec<u64> = tail.iter().map(|r| r.to - r.from + 1).collect();
+    assert_eq!(sizes, vec![4, 4, 4], "{sizes:?}");
+    assert_eq!(refused.load(Ordering::SeqCst), 3, "no new refusals");
 }
 
 #[tokio::test]
