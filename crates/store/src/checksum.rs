@@ -158,17 +158,18 @@ async fn events_checksum(
     d: Dialect,
     chain_id: ChainId,
 ) -> Result<TableChecksum, StoreError> {
-    let mut filter = crate::events::EventFilter {
+    let mut query = crate::read::EventQuery {
         chain_id: Some(chain_id),
-        ..crate::events::EventFilter::default()
+        limit: 10_000,
+        ..crate::read::EventQuery::default()
     };
     let mut hasher = Sha256::new();
     let mut rows = 0u64;
     let mut buf = Vec::new();
     loop {
-        let page = crate::events::read_events(conn, d, &filter, 10_000).await?;
+        let page = crate::events::read_events(conn, d, &query).await?;
         let Some(last) = page.last() else { break };
-        filter.after = Some(last.position());
+        query.after = Some(crate::events::after(last));
         for e in &page {
             buf.clear();
             let int = |out: &mut Vec<u8>, v: u64| {

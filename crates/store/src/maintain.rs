@@ -98,14 +98,18 @@ impl Store {
         after: Option<(u64, u64)>,
         limit: u32,
     ) -> Result<Vec<RawLog>, StoreError> {
-        let filter = crate::events::EventFilter {
+        let query = crate::read::EventQuery {
             chain_id: Some(chain_id),
-            after: after.map(|(block, log_index)| (block, log_index, chain_id)),
-            ..crate::events::EventFilter::default()
+            after: after.map(|(block_number, log_index)| crate::read::EventPosition {
+                block_number,
+                log_index,
+                chain_id,
+            }),
+            limit,
+            ..crate::read::EventQuery::default()
         };
         let mut conn = self.pool().acquire().await?;
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let events = crate::events::read_events(&mut conn, self.dialect, &filter, limit).await?;
+        let events = crate::events::read_events(&mut conn, self.dialect, &query).await?;
         Ok(events.into_iter().map(|e| e.log).collect())
     }
 }

@@ -87,19 +87,7 @@ impl Snapshot {
 
     /// Events matching `query`, in (block_number, log_index, chain_id) order.
     pub async fn events(&mut self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
-        let filter = crate::events::EventFilter {
-            chain_id: query.chain_id,
-            contract: query.contract.clone(),
-            event: query.event.clone(),
-            address: query.address,
-            from_block: query.from_block,
-            to_block: query.to_block,
-            after: query
-                .after
-                .map(|p| (p.block_number, p.log_index, p.chain_id)),
-        };
-        let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-        let events = crate::events::read_events(&mut self.tx, self.dialect, &filter, limit).await?;
+        let events = crate::events::read_events(&mut self.tx, self.dialect, query).await?;
         events
             .into_iter()
             .map(|e| {

@@ -21,9 +21,10 @@ use std::collections::HashSet;
 use sqlx::{Any, Transaction};
 use tributary_types::{ChainId, StoredEvent};
 
-pub(crate) use read::{EventFilter, read_events};
+pub(crate) use read::{after, read_events};
 pub(crate) use upgrade::upgrade_event_rows;
 
+use crate::read::EventQuery;
 use crate::sql::{MAX_BINDS, Sql};
 use crate::{Dialect, StoreError};
 
@@ -114,29 +115,20 @@ async fn stored_positions(
     low: u64,
     high: u64,
 ) -> Result<HashSet<(u64, u64)>, StoreError> {
-    let filter = EventFilter {
+    let mut query = EventQuery {
         chain_id: Some(chain_id),
         from_block: Some(low),
         to_block: Some(high),
-        ..EventFilter::default()
+        limit: 50_000,
+        ..EventQuery::default()
     };
     let mut positions = HashSet::new();
-    let mut after = None;
     loop {
-        let page = read_events(
-            tx,
-            d,
-            &EventFilter {
-                after,
-                ..filter.clone()
-            },
-            50_000,
-        )
-        .await?;
+        let page = read_events(tx, d, &query).await?;
         let Some(last) = page.last() else {
             return Ok(positions);
         };
-        after = Some(last.position());
+        query.after = Some(after(last));
         positions.extend(page.iter().map(|e| e.log.position()));
     }
 }

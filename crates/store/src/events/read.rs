@@ -6,32 +6,34 @@
 //! chains at the same height), so a block's events are only handed out once
 //! a later block has been seen or the chunks ran out; then they are sorted.
 
-use alloy_primitives::Address;
 use sqlx::AnyConnection;
 use tributary_types::ChainId;
 
 use super::codec::{ChunkEvent, ChunkHead, unchunk};
+use crate::read::{EventPosition, EventQuery};
 use crate::sql::{Sql, get_address, get_b256, get_u64};
 use crate::{Dialect, StoreError};
 
-/// Which events to read. Block bounds are inclusive.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct EventFilter {
-    pub chain_id: Option<ChainId>,
-    pub contract: Option<String>,
-    pub event: Option<String>,
-    pub address: Option<Address>,
-    pub from_block: Option<u64>,
-    pub to_block: Option<u64>,
-    /// Only events strictly after this (block_number, log_index, chain_id).
-    pub after: Option<(u64, u64, ChainId)>,
+/// The (block_number, log_index, chain_id) of a position, as events sort.
+pub(crate) fn position(p: EventPosition) -> (u64, u64, ChainId) {
+    (p.block_number, p.log_index, p.chain_id)
 }
 
-impl EventFilter {
-    fn admits(&self, e: &ChunkEvent) -> bool {
-        self.after.is_none_or(|after| e.position() > after)
-            && self.event.as_ref().is_none_or(|name| *name == e.event)
+/// The position of an event, for [`EventQuery::after`].
+pub(crate) fn after(e: &ChunkEvent) -> EventPosition {
+    let (block_number, log_index, chain_id) = e.position();
+    EventPosition {
+        block_number,
+        log_index,
+        chain_id,
     }
+}
+
+fn admits(query: &EventQuery, e: &ChunkEvent) -> bool {
+    query
+        .after
+        .is_none_or(|after| e.position() > position(after))
+        && query.event.as_ref().is_none_or(|name| *name == e.event)
 }
 
 /// Chunks the first page asks for; each further page asks for twice as many,
@@ -40,19 +42,20 @@ impl EventFilter {
 const FIRST_PAGE: u32 = 4;
 const MAX_PAGE: u32 = 256;
 
-/// Up to `limit` events matching `filter`, in (block, log index, chain) order.
+/// Up to `query.limit` events matching `query`, in (block, log index,
+/// chain) order.
 pub(crate) async fn read_events(
     conn: &mut AnyConnection,
     d: Dialect,
-    filter: &EventFilter,
-    limit: usize,
+    query: &EventQuery,
 ) -> Result<Vec<ChunkEvent>, StoreError> {
+    let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let mut pending: Vec<ChunkEvent> = Vec::new();
     let mut resume: Option<(u64, u64, ChainId)> = None;
     let mut page = FIRST_PAGE;
     while out.len() < limit {
-        let chunks = fetch_chunks(conn, d, filter, resume, page).await?;
+        let chunks = fetch_chunks(conn, d, query, resume, page).await?;
         let full = chunks.len() == page as usize;
         let last_block = chunks.last().map(|(head, _, _)| head.block_number);
         for (head, first, body) in &chunks {
@@ -60,7 +63,7 @@ pub(crate) async fn read_events(
             pending.extend(
                 unchunk(head, body)?
                     .into_iter()
-                    .filter(|e| filter.admits(e)),
+                    .filter(|e| admits(query, e)),
             );
         }
         // Blocks below the last one fetched are complete; all are, at the end.
@@ -88,7 +91,7 @@ pub(crate) async fn read_events(
 async fn fetch_chunks(
     conn: &mut AnyConnection,
     d: Dialect,
-    filter: &EventFilter,
+    filter: &EventQuery,
     resume: Option<(u64, u64, ChainId)>,
     page: u32,
 ) -> Result<Vec<(ChunkHead, u64, Vec<u8>)>, StoreError> {
@@ -111,7 +114,12 @@ async fn fetch_chunks(
     if let Some(b) = filter.to_block {
         q.push(" AND block_number <= ").bind_u64("to_block", b)?;
     }
-    if let Some((block, log_index, _)) = filter.after {
+    if let Some(EventPosition {
+        block_number: block,
+        log_index,
+        ..
+    }) = filter.after
+    {
         // A chunk ending before the position holds nothing after it.
         q.push(" AND (block_number > ").bind_u64("after", block)?;
         q.push(" OR (block_number = ").bind_u64("after", block)?;
