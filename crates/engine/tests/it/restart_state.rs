@@ -124,3 +124,27 @@ async fn reorg_deeper_than_the_window_halts_and_writes_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_index_left_out_by_a_cut_short_bulk_load_is_rebuilt_at_start() {
+    let chain = TestChain::spawn().await.expect("anvil");
+    let token = chain.deploy_token("Cut", "CUT", 18).await.expect("deploy");
+    for (i, a) in chain.dev_accounts().iter().enumerate() {
+        chain
+            .mint(token, *a, U256::from(10u64 * (i as u64 + 1)))
+            .await
+            .expect("mint");
+    }
+    for backend in BACKENDS {
+        let (db, store) = store_on(backend).await;
+        // What a process killed in the middle of a bulk load leaves behind.
+        store.suspend_value_index().await.expect("suspend");
+        let cfg = config(&chain, &db, 12, &erc20("Cut", token));
+        let head = index_to_head(&chain, &cfg, &store, Duration::from_secs(60)).await;
+        assert!(
+            store.has_value_index().await.expect("value index"),
+            "{backend:?}: rebuilt before following the head"
+        );
+        assert_token_matches_chain(&chain, &store, token, &chain.dev_accounts(), head).await;
+    }
+}
