@@ -167,4 +167,7 @@ pub struct BenchArgs {
     /// Runs per measurement (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// The chain's `batch_events` for the pipeline runs (default: the config default).
+    #[arg(long)]
+    pub batch_events: Option<usize>,
 }

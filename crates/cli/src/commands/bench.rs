@@ -4,7 +4,9 @@
 //! measures (median of several runs): a bare fetch of the same logs with the
 //! same source settings (the floor no indexer can beat), and the whole
 //! pipeline (`tributary index` as a child process, from an empty database
-//! to the head) on each store, with the child's peak RSS.
+//! to the head) on each store, with the child's peak RSS and the CPU time it
+//! used. CPU seconds move less than wall time on a shared machine, so they
+//! show whether a change made the indexer do less work.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -62,11 +64,12 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
     println!();
     println!(
-        "| store | events | pipeline (median s) | events/s | vs bare fetch | peak RSS (max MB) |"
+        "| store | events | pipeline (median s) | events/s | vs bare fetch | indexer CPU (median s) | peak RSS (max MB) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for backend in &args.backends {
         let mut times = Vec::new();
+        let mut cpu = Vec::new();
         let mut rss = 0u64;
         for _ in 0..args.runs {
             let db = match backend.as_str() {
@@ -74,15 +77,17 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 "postgres" => TestDb::postgres().await?,
                 other => anyhow::bail!("--backends: unknown store {other:?} (sqlite, postgres)"),
             };
-            let (secs, peak) = pipeline(&chain, token, &db.url).await?;
-            times.push(secs);
-            rss = rss.max(peak);
+            let run = pipeline(&chain, token, &db.url, args.batch_events).await?;
+            times.push(run.secs);
+            cpu.push(run.cpu_secs);
+            rss = rss.max(run.peak_kib);
         }
         let t = median(&mut times);
         println!(
-            "| {backend} | {fetched} | {t:.2} | {:.0} | {:.2}x | {} |",
+            "| {backend} | {fetched} | {t:.2} | {:.0} | {:.2}x | {:.2} | {} |",
             fetched as f64 / t,
             t / floor_s,
+            median(&mut cpu),
             rss / 1024
         );
     }
@@ -118,11 +123,20 @@ async fn bare_fetch(
     Ok((started.elapsed().as_secs_f64(), n))
 }
 
+/// What one pipeline run measured.
+struct PipelineRun {
+    secs: f64,
+    /// User and system CPU time of the indexer process.
+    cpu_secs: f64,
+    peak_kib: u64,
+}
+
 async fn pipeline(
     chain: &TestChain,
     token: alloy::primitives::Address,
     db_url: &str,
-) -> anyhow::Result<(f64, u64)> {
+    batch_events: Option<usize>,
+) -> anyhow::Result<PipelineRun> {
     let dir = std::env::temp_dir().join(format!(
         "tributary-bench-{}-{}",
         std::process::id(),
@@ -133,9 +147,12 @@ async fn pipeline(
     std::fs::write(
         &config,
         format!(
-            "[database]\nurl = \"{db_url}\"\n\n[[chain]]\nname = \"bench\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\nmax_block_range = {MAX_BLOCK_RANGE}\nfetch_concurrency = {CONCURRENCY}\n\n[[contract]]\nname = \"Bench\"\nchain = \"bench\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
+            "[database]\nurl = \"{db_url}\"\n\n[[chain]]\nname = \"bench\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\nmax_block_range = {MAX_BLOCK_RANGE}\nfetch_concurrency = {CONCURRENCY}\n{}\n[[contract]]\nname = \"Bench\"\nchain = \"bench\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
             chain.chain_id(),
-            chain.rpc_url()
+            chain.rpc_url(),
+            batch_events
+                .map(|n| format!("batch_events = {n}\n"))
+                .unwrap_or_default()
         ),
     )?;
     let exe = std::env::current_exe()?;
@@ -152,8 +169,12 @@ async fn pipeline(
         .spawn()?;
     let pid = child.id().context("child pid")?;
     let mut peak = 0;
+    let mut cpu_secs = 0.0f64;
     let status = loop {
         peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+        // Sampled until the process is gone: the last sample misses at most
+        // one interval of its exit.
+        cpu_secs = cpu_secs.max(cpu_seconds(pid).unwrap_or(0.0));
         tokio::select! {
             status = child.wait() => break status?,
             _ = tokio::time::sleep(Duration::from_millis(50)) => {}
@@ -170,7 +191,24 @@ async fn pipeline(
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Ok((secs, peak))
+    Ok(PipelineRun {
+        secs,
+        cpu_secs,
+        peak_kib: peak,
+    })
+}
+
+/// User plus system CPU time of a process, from /proc (fields 14 and 15 of
+/// `stat`, in clock ticks of 1/100 s on Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields are counted after it.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 /// Peak resident set size of a process, from /proc.
