@@ -12,7 +12,7 @@ use tributary_types::RawLog;
 use crate::{
     EvmSource,
     classify::suggested_range,
-    convert::{sort_dedup, to_raw_log},
+    convert::{RpcLog, sort_dedup, to_raw_log},
     error::{RpcErrorKind, SourceError},
     rpc::OnRangeError,
 };
@@ -127,7 +127,11 @@ impl EvmSource {
                 .endpoints()
                 .request(METHOD, on_range, |p| {
                     let filter = &filter;
-                    async move { p.get_logs(filter).await }
+                    async move {
+                        p.client()
+                            .request::<_, Vec<RpcLog>>(METHOD, (filter,))
+                            .await
+                    }
                 })
                 .await;
             match result {
