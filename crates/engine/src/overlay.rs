@@ -11,15 +11,26 @@ use std::collections::BTreeMap;
 
 // foldhash: keys are hashed on every projection read and write, and SipHash
 // (std's default, built against adversarial keys) was a visible cost.
-use alloy::primitives::map::{HashMap, HashSet};
+use alloy::primitives::map::{Entry, HashMap, HashSet};
 use alloy::primitives::{Address, U256};
 use tributary_types::{StateKey, StateWrite, UndoEntry};
+
+/// A key's value, and whether the batch in progress changed it. The flag
+/// lives beside the value so that a write hashes its key once (a separate
+/// dirty set and the read before the write hashed it four times, on the
+/// hottest path of a backfill).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    value: U256,
+    dirty: bool,
+}
 
 /// State values for one chain, with the changes of the batch in progress.
 #[derive(Debug, Default)]
 pub struct Overlay {
-    values: HashMap<StateKey, U256>,
-    dirty: HashSet<StateKey>,
+    values: HashMap<StateKey, Slot>,
+    /// Keys whose slot is dirty, each once, in first-change order.
+    dirty: Vec<StateKey>,
     undo: Vec<UndoEntry>,
     undo_seen: HashSet<(u64, StateKey)>,
     /// Accounts whose answers changed through keys that do not name them
@@ -58,7 +69,10 @@ impl Overlay {
     /// Records values read from the store; a key absent from the store must
     /// be loaded as zero so that it is not fetched again.
     pub fn load(&mut self, key: StateKey, value: U256) {
-        self.values.entry(key).or_insert(value);
+        self.values.entry(key).or_insert(Slot {
+            value,
+            dirty: false,
+        });
     }
 
     /// Starts applying events of `block`; blocks above `finalized` keep undo entries.
@@ -69,14 +83,30 @@ impl Overlay {
 
     /// The current value of `key` (zero when it has none).
     pub fn get(&self, key: &StateKey) -> U256 {
-        self.values.get(key).copied().unwrap_or(U256::ZERO)
+        self.values.get(key).map_or(U256::ZERO, |s| s.value)
     }
 
-    /// Sets `key` to `value` at the current block.
+    /// Sets `key` to `value` at the current block. Setting a key that is not
+    /// held writes it even when the value is zero (its stored value is
+    /// unknown here).
     pub fn set(&mut self, key: StateKey, value: U256) {
-        let previous = self.get(&key);
-        if previous == value && self.values.contains_key(&key) {
-            return;
+        let (previous, was_dirty) = match self.values.entry(key) {
+            Entry::Occupied(mut held) => {
+                let slot = held.get_mut();
+                if slot.value == value {
+                    return;
+                }
+                let before = (slot.value, slot.dirty);
+                *slot = Slot { value, dirty: true };
+                before
+            }
+            Entry::Vacant(free) => {
+                free.insert(Slot { value, dirty: true });
+                (U256::ZERO, false)
+            }
+        };
+        if !was_dirty {
+            self.dirty.push(key);
         }
         if self.block > self.finalized && self.undo_seen.insert((self.block, key)) {
             self.undo.push(UndoEntry {
@@ -85,8 +115,6 @@ impl Overlay {
                 previous,
             });
         }
-        self.values.insert(key, value);
-        self.dirty.insert(key);
         if !self.tracked.is_empty() && self.tracked.contains(&key.scope) {
             self.per_block.insert((self.block, key), value);
         }
@@ -120,13 +148,17 @@ impl Overlay {
 
     /// Takes the batch's changes (final value per key, sorted) and undo entries.
     pub fn take_changes(&mut self) -> (Vec<StateWrite>, Vec<UndoEntry>) {
-        let values = &self.values;
+        let values = &mut self.values;
         let mut writes: Vec<StateWrite> = self
             .dirty
-            .drain()
-            .map(|key| StateWrite {
-                key,
-                value: values.get(&key).copied().unwrap_or_default(),
+            .drain(..)
+            .filter_map(|key| {
+                let slot = values.get_mut(&key)?;
+                slot.dirty = false;
+                Some(StateWrite {
+                    key,
+                    value: slot.value,
+                })
             })
             .collect();
         writes.sort_by_key(|w| w.key);

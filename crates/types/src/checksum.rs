@@ -15,20 +15,31 @@ const LIMIT: usize = 100_000;
 
 /// The EIP-55 checksummed text of `address` (`0x` + 40 mixed-case hex digits).
 pub fn checksummed(address: &Address) -> String {
+    with_checksummed(address, str::to_owned)
+}
+
+/// Appends the EIP-55 text of `address` to `out`, without the copy
+/// [`checksummed`] returns (the indexer writes two per transfer).
+pub fn push_checksummed(out: &mut String, address: &Address) {
+    with_checksummed(address, |text| out.push_str(text));
+}
+
+fn with_checksummed<T>(address: &Address, f: impl FnOnce(&str) -> T) -> T {
     thread_local! {
-        static CACHE: RefCell<HashMap<Address, String>> = RefCell::new(HashMap::default());
+        static CACHE: RefCell<HashMap<Address, Box<str>>> = RefCell::new(HashMap::default());
     }
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some(text) = cache.get(address) {
-            return text.clone();
+            return f(text);
         }
         if cache.len() >= LIMIT {
             cache.clear();
         }
-        let text = address.to_checksum(None);
-        cache.insert(*address, text.clone());
-        text
+        let text: Box<str> = address.to_checksum(None).into();
+        let out = f(&text);
+        cache.insert(*address, text);
+        out
     })
 }
 
@@ -45,6 +56,9 @@ mod tests {
             checksummed(&a),
             "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
         );
+        let mut out = String::from("x");
+        push_checksummed(&mut out, &a);
+        assert_eq!(out, "x0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
         assert_eq!(checksummed(&a), a.to_checksum(None));
     }
 }

@@ -13,7 +13,7 @@ pub mod state;
 
 pub use alloy_primitives::{Address, B256, Bytes, U256};
 pub use block::BlockHeader;
-pub use checksum::checksummed;
+pub use checksum::{checksummed, push_checksummed};
 pub use event::StoredEvent;
 pub use log::RawLog;
 pub use notice::{ChangeNotice, Touched};
