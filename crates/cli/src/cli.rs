@@ -170,4 +170,8 @@ pub struct BenchArgs {
     /// The chain's `batch_events` for the pipeline runs (default: the config default).
     #[arg(long)]
     pub batch_events: Option<usize>,
+    /// Another `tributary` binary to measure on the same chain, its runs
+    /// interleaved with this one's (to compare two builds on a noisy machine).
+    #[arg(long)]
+    pub against: Option<std::path::PathBuf>,
 }

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use tokio::sync::{broadcast, watch};
 use tributary_config::{ChainConfig, ContractConfig, ContractKind};
 use tributary_source::{EvmSource, FetchPlan, FetchedRange, HeaderMode, LogFilter, SourceError};
@@ -315,8 +315,7 @@ impl ChainIndexer {
         // per request until the index is back: put it back now.
         if !self.value_index_ok {
             self.settle().await?;
-            self.store.restore_value_index().await?;
-            self.bulk_load = false;
+            self.restore_value_index().await?;
         }
         tracing::info!(chain = %self.chain.name, cursor = ?self.cursor.map(|c| c.number), "indexer stopped");
         Ok(())
@@ -479,23 +478,34 @@ impl ChainIndexer {
             // A backfill is a bulk load: fresh statistics keep the API's point
             // reads on the primary key (see `Store::analyze`).
             let t = Instant::now();
-            self.store.restore_value_index().await?;
-            self.value_index_ok = true;
-            self.bulk_load = false;
+            if finalized >= head.number {
+                // No unfinalized blocks to follow first (see below).
+                self.restore_value_index().await?;
+            }
             if let Err(e) = self.store.analyze().await {
                 tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
             }
             tracing::debug!(chain = %self.chain.name, seconds = t.elapsed().as_secs_f64(), "planner statistics refreshed");
             Ok(())
         } else {
-            if !self.value_index_ok {
-                // After a crash in a bulk load the index may be missing.
-                self.store.restore_value_index().await?;
-                self.value_index_ok = true;
-            }
             self.sync(from, head.number, HeaderMode::All, finalized, shutdown)
-                .await
+                .await?;
+            // The value index comes back once the head is reached, not before
+            // the unfinalized window after a backfill: those blocks then
+            // write balances without updating it. This also covers an index
+            // left missing by a crash in a bulk load.
+            self.restore_value_index().await
         }
+    }
+
+    /// Rebuilds the value index if this indexer may have left it suspended.
+    async fn restore_value_index(&mut self) -> Result<(), EngineError> {
+        if !self.value_index_ok {
+            self.store.restore_value_index().await?;
+            self.value_index_ok = true;
+            self.bulk_load = false;
+        }
+        Ok(())
     }
 
     async fn wait_for_head(&self, heads: &mut HeadStream, shutdown: &mut watch::Receiver<bool>) {
@@ -531,11 +541,41 @@ impl ChainIndexer {
         self.progress
             .send_modify(|p| p.backfilling = mode == HeaderMode::LastOnly);
         let mut failed = None;
-        while let Some(fetched) = stream.next().await {
+        // A fetched range held back from a merge, to go first next round.
+        let mut carried: Option<FetchedRange> = None;
+        loop {
+            let fetched = match carried.take() {
+                Some(range) => Ok(range),
+                None => match stream.next().await {
+                    Some(fetched) => fetched,
+                    None => break,
+                },
+            };
             if *shutdown.borrow() {
                 return self.settle().await;
             }
             let mut batch = fetched?;
+            // Above the finality depth, ranges that are already fetched merge
+            // too (never waiting for one: at the head, a block is committed
+            // as soon as it arrives). Catching up over the unfinalized window
+            // after a backfill took one commit per block, each writing most
+            // of the holders again. Undo entries stay per block. A range
+            // whose first header does not link to the last one is not merged:
+            // it goes next on its own, where the cursor check finds the reorg.
+            while mode == HeaderMode::All && batch.logs.len() < self.chain.batch_events {
+                match stream.next().now_or_never() {
+                    Some(Some(Ok(next))) if links(&batch, &next) => merge(&mut batch, next),
+                    Some(Some(Ok(next))) => {
+                        carried = Some(next);
+                        break;
+                    }
+                    Some(Some(Err(e))) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Some(None) | None => break,
+                }
+            }
             // Below the finality depth, consecutive ranges merge into one
             // commit of about `batch_events` events: fewer transactions, and a
             // key touched in several ranges is written once. While the store
@@ -800,7 +840,7 @@ impl ChainIndexer {
 fn merge(into: &mut FetchedRange, next: FetchedRange) {
     into.to = next.to;
     into.logs.extend(next.logs);
-    into.headers = next.headers;
+    into.headers.extend(next.headers);
     // An empty address list means "any address": intersect accordingly.
     if into.filter.addresses.is_empty() {
         into.filter.addresses = next.filter.addresses;
@@ -808,6 +848,16 @@ fn merge(into: &mut FetchedRange, next: FetchedRange) {
         let theirs: std::collections::HashSet<_> = next.filter.addresses.iter().copied().collect();
         into.filter.addresses.retain(|a| theirs.contains(a));
     }
+}
+
+/// Whether `next` starts right after `range` and its first header's parent
+/// is `range`'s last header.
+fn links(range: &FetchedRange, next: &FetchedRange) -> bool {
+    next.from == range.to + 1
+        && matches!(
+            (range.headers.last(), next.headers.first()),
+            (Some(last), Some(first)) if last.is_parent_of(first)
+        )
 }
 
 /// Kinds whose contracts are ERC-20-like tokens listed by `/balances`.

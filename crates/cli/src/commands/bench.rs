@@ -48,12 +48,33 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     let head = chain.head().await?;
 
+    // The indexers to measure: this build, and another one to compare with.
+    let mut exes = vec![(String::new(), std::env::current_exe()?)];
+    if let Some(other) = &args.against {
+        exes.push((format!(" ({})", other.display()), other.clone()));
+    }
+    // Runs interleave the floor and every pipeline, so that a machine that
+    // slows down or speeds up during the bench moves all of them alike.
     let mut floor = Vec::new();
     let mut fetched = 0;
+    let mut measured: Vec<Vec<PipelineRun>> = vec![Vec::new(); args.backends.len() * exes.len()];
     for _ in 0..args.runs {
         let (secs, n) = bare_fetch(&chain, token, head).await?;
         fetched = n;
         floor.push(secs);
+        for (b, backend) in args.backends.iter().enumerate() {
+            for (e, (_, exe)) in exes.iter().enumerate() {
+                let db = match backend.as_str() {
+                    "sqlite" => TestDb::sqlite()?,
+                    "postgres" => TestDb::postgres().await?,
+                    other => {
+                        anyhow::bail!("--backends: unknown store {other:?} (sqlite, postgres)")
+                    }
+                };
+                let run = pipeline(exe, &chain, token, &db.url, args.batch_events).await?;
+                measured[b * exes.len() + e].push(run);
+            }
+        }
     }
     let floor_s = median(&mut floor);
     println!(
@@ -67,29 +88,19 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         "| store | events | pipeline (median s) | events/s | vs bare fetch | indexer CPU (median s) | peak RSS (max MB) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for backend in &args.backends {
-        let mut times = Vec::new();
-        let mut cpu = Vec::new();
-        let mut rss = 0u64;
-        for _ in 0..args.runs {
-            let db = match backend.as_str() {
-                "sqlite" => TestDb::sqlite()?,
-                "postgres" => TestDb::postgres().await?,
-                other => anyhow::bail!("--backends: unknown store {other:?} (sqlite, postgres)"),
-            };
-            let run = pipeline(&chain, token, &db.url, args.batch_events).await?;
-            times.push(run.secs);
-            cpu.push(run.cpu_secs);
-            rss = rss.max(run.peak_kib);
+    for (b, backend) in args.backends.iter().enumerate() {
+        for (e, (label, _)) in exes.iter().enumerate() {
+            let runs = &measured[b * exes.len() + e];
+            let t = median(&mut runs.iter().map(|r| r.secs).collect::<Vec<_>>());
+            let cpu = median(&mut runs.iter().map(|r| r.cpu_secs).collect::<Vec<_>>());
+            let rss = runs.iter().map(|r| r.peak_kib).max().unwrap_or(0);
+            println!(
+                "| {backend}{label} | {fetched} | {t:.2} | {:.0} | {:.2}x | {cpu:.2} | {} |",
+                fetched as f64 / t,
+                t / floor_s,
+                rss / 1024
+            );
         }
-        let t = median(&mut times);
-        println!(
-            "| {backend} | {fetched} | {t:.2} | {:.0} | {:.2}x | {:.2} | {} |",
-            fetched as f64 / t,
-            t / floor_s,
-            median(&mut cpu),
-            rss / 1024
-        );
     }
     Ok(())
 }
@@ -124,6 +135,7 @@ async fn bare_fetch(
 }
 
 /// What one pipeline run measured.
+#[derive(Debug, Clone, Copy)]
 struct PipelineRun {
     secs: f64,
     /// User and system CPU time of the indexer process.
@@ -132,6 +144,7 @@ struct PipelineRun {
 }
 
 async fn pipeline(
+    exe: &Path,
     chain: &TestChain,
     token: alloy::primitives::Address,
     db_url: &str,
@@ -155,7 +168,6 @@ async fn pipeline(
                 .unwrap_or_default()
         ),
     )?;
-    let exe = std::env::current_exe()?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(exe)
         .args(["index", "--exit-when-synced", "--log-format", "json", "-c"])
