@@ -33,6 +33,19 @@ struct Entry {
     args: String,
 }
 
+/// An [`Entry`] borrowed from a stored event: the same encoding, written
+/// without copying the event's topics, data and text first.
+#[derive(RlpEncodable)]
+struct EntryRef<'a> {
+    log_index: u64,
+    tx_index: u64,
+    tx_hash: &'a B256,
+    topics: &'a Vec<B256>,
+    data: &'a Bytes,
+    event: &'a str,
+    args: &'a str,
+}
+
 /// A chunk as its table row holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChunkRow {
@@ -105,16 +118,16 @@ pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
 /// One chunk of events that share block, emitter and contract, in log order.
 fn chunk_row(events: &[&StoredEvent]) -> ChunkRow {
     let head = events[0];
-    let entries: Vec<Entry> = events
+    let entries: Vec<EntryRef<'_>> = events
         .iter()
-        .map(|e| Entry {
+        .map(|e| EntryRef {
             log_index: e.log.log_index,
             tx_index: e.log.tx_index,
-            tx_hash: e.log.tx_hash,
-            topics: e.log.topics.clone(),
-            data: e.log.data.clone(),
-            event: e.event.clone(),
-            args: e.args.clone(),
+            tx_hash: &e.log.tx_hash,
+            topics: &e.log.topics,
+            data: &e.log.data,
+            event: &e.event,
+            args: &e.args,
         })
         .collect();
     let mut body = Vec::with_capacity(1 + entries.len() * 320);
@@ -184,6 +197,7 @@ pub(crate) fn unchunk(head: &ChunkHead, body: &[u8]) -> Result<Vec<ChunkEvent>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_rlp::Encodable;
 
     fn event(block: u64, log_index: u64, address: u8, contract: &str) -> StoredEvent {
         StoredEvent {
@@ -243,6 +257,31 @@ mod tests {
             assert_eq!(b.event, e.event);
             assert_eq!(b.args, e.args);
         }
+    }
+
+    #[test]
+    fn borrowed_entries_encode_as_owned_ones() {
+        let e = event(5, 1 << 40, 3, "Token");
+        let owned = Entry {
+            log_index: e.log.log_index,
+            tx_index: e.log.tx_index,
+            tx_hash: e.log.tx_hash,
+            topics: e.log.topics.clone(),
+            data: e.log.data.clone(),
+            event: e.event.clone(),
+            args: e.args.clone(),
+        };
+        let borrowed = EntryRef {
+            log_index: e.log.log_index,
+            tx_index: e.log.tx_index,
+            tx_hash: &e.log.tx_hash,
+            topics: &e.log.topics,
+            data: &e.log.data,
+            event: &e.event,
+            args: &e.args,
+        };
+        assert_eq!(alloy_rlp::encode(&owned), alloy_rlp::encode(&borrowed));
+        assert_eq!(owned.length(), borrowed.length());
     }
 
     #[test]
