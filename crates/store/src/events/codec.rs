@@ -46,6 +46,20 @@ struct EntryRef<'a> {
     args: &'a str,
 }
 
+impl<'a> EntryRef<'a> {
+    fn of(e: &'a StoredEvent) -> Self {
+        Self {
+            log_index: e.log.log_index,
+            tx_index: e.log.tx_index,
+            tx_hash: &e.log.tx_hash,
+            topics: &e.log.topics,
+            data: &e.log.data,
+            event: &e.event,
+            args: &e.args,
+        }
+    }
+}
+
 /// A chunk as its table row holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChunkRow {
@@ -118,18 +132,7 @@ pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
 /// One chunk of events that share block, emitter and contract, in log order.
 fn chunk_row(events: &[&StoredEvent]) -> ChunkRow {
     let head = events[0];
-    let entries: Vec<EntryRef<'_>> = events
-        .iter()
-        .map(|e| EntryRef {
-            log_index: e.log.log_index,
-            tx_index: e.log.tx_index,
-            tx_hash: &e.log.tx_hash,
-            topics: &e.log.topics,
-            data: &e.log.data,
-            event: &e.event,
-            args: &e.args,
-        })
-        .collect();
+    let entries: Vec<EntryRef<'_>> = events.iter().map(|e| EntryRef::of(e)).collect();
     let mut body = Vec::with_capacity(1 + entries.len() * 320);
     body.push(FORMAT_RLP_V1);
     alloy_rlp::encode_list(&entries, &mut body);
@@ -271,15 +274,7 @@ mod tests {
             event: e.event.clone(),
             args: e.args.clone(),
         };
-        let borrowed = EntryRef {
-            log_index: e.log.log_index,
-            tx_index: e.log.tx_index,
-            tx_hash: &e.log.tx_hash,
-            topics: &e.log.topics,
-            data: &e.log.data,
-            event: &e.event,
-            args: &e.args,
-        };
+        let borrowed = EntryRef::of(&e);
         assert_eq!(alloy_rlp::encode(&owned), alloy_rlp::encode(&borrowed));
         assert_eq!(owned.length(), borrowed.length());
     }
