@@ -48,7 +48,7 @@ impl<'a> Changes<'a> {
         let current = self.get(&key);
         let next = current
             .checked_add(amount)
-            .ok_or_else(|| ProjectionError::OutOfRange {
+            .ok_or(ProjectionError::OutOfRange {
                 what,
                 current,
                 op: '+',
@@ -68,7 +68,7 @@ impl<'a> Changes<'a> {
         let current = self.get(&key);
         let next = current
             .checked_sub(amount)
-            .ok_or_else(|| ProjectionError::OutOfRange {
+            .ok_or(ProjectionError::OutOfRange {
                 what,
                 current,
                 op: '-',
