@@ -1,13 +1,12 @@
 //! The indexing pipeline of tributary: decode, project and commit.
 //!
 //! Data flows one way: a chain source hands ordered block ranges of logs to a
-//! per-chain [`ChainIndexer`], which decodes them by ABI ([`decode`]), routes
+//! per-chain [`ChainIndexer`], which decodes them by ABI (`tributary-abi`), routes
 //! them to contract entries ([`registry`]), applies projections ([`project`])
 //! in a write-behind [`overlay`], and commits each range as one store batch.
 //! Reorgs are detected by parent hash and undone through the store's undo
 //! journal.
 
-pub mod decode;
 mod error;
 mod indexer;
 pub mod notice;

@@ -8,7 +8,7 @@ use alloy::primitives::Address;
 use tributary_source::{EvmSource, LogFilter, SourceError};
 use tributary_store::ops::DeadLetter;
 use tributary_store::write::{Batch, Discovered};
-use tributary_types::{BlockHeader, RawLog, StateKey, StoredEvent};
+use tributary_types::{BlockHeader, EventArgs, RawLog, StateKey, StoredEvent};
 
 use crate::overlay::Overlay;
 use crate::project::EventInput;
@@ -114,16 +114,16 @@ pub fn events_only(
 }
 
 /// The stored form of a decoded log: a log matched by several entries is
-/// stored once, under the first.
+/// stored once, under the first. Its arguments are rendered when read.
 fn stored_event(registry: &Registry, d: Decoded, chain_id: u64) -> StoredEvent {
-    let (routed, values) = &d.matches[0];
+    let (routed, _) = &d.matches[0];
     let entry = registry.entry(routed.entry);
     let decoder = &entry.decoders[routed.decoder].0;
     StoredEvent {
         chain_id,
         contract: entry.name.clone(),
         event: decoder.abi.name.clone(),
-        args: decoder.args_json(values),
+        args: EventArgs::Abi(decoder.stored().clone()),
         log: d.log,
     }
 }

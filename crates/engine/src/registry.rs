@@ -11,8 +11,8 @@ use tributary_source::LogFilter;
 use tributary_types::RawLog;
 
 use crate::EngineError;
-use crate::decode::EventDecoder;
 use crate::project::{self, Projection};
+use tributary_abi::EventDecoder;
 
 /// One configured contract entry, ready to route and decode logs.
 #[derive(Debug)]

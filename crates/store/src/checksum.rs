@@ -184,7 +184,7 @@ async fn events_checksum(
             push_len_prefixed(&mut buf, TAG_BYTES, e.log.address.as_slice());
             push_len_prefixed(&mut buf, TAG_TEXT, e.contract.as_bytes());
             push_len_prefixed(&mut buf, TAG_TEXT, e.event.as_bytes());
-            push_len_prefixed(&mut buf, TAG_TEXT, e.args.as_bytes());
+            push_len_prefixed(&mut buf, TAG_TEXT, e.args_text()?.as_bytes());
             let topics: Vec<u8> = e.log.topics.iter().flat_map(|t| t.0).collect();
             push_len_prefixed(&mut buf, TAG_BYTES, &topics);
             push_len_prefixed(&mut buf, TAG_BYTES, &e.log.data);

@@ -91,6 +91,7 @@ impl Snapshot {
         events
             .into_iter()
             .map(|e| {
+                let args = e.args_text()?;
                 Ok(EventRow {
                     chain_id: e.chain_id,
                     block_number: e.log.block_number,
@@ -100,7 +101,7 @@ impl Snapshot {
                     contract: e.contract,
                     address: e.log.address,
                     event: e.event,
-                    args: serde_json::from_str(&e.args).map_err(|err| StoreError::Corrupt {
+                    args: serde_json::from_str(&args).map_err(|err| StoreError::Corrupt {
                         what: format!("event args: {err}"),
                     })?,
                 })

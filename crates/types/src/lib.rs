@@ -14,7 +14,7 @@ pub mod state;
 pub use alloy_primitives::{Address, B256, Bytes, U256};
 pub use block::BlockHeader;
 pub use checksum::{checksummed, push_checksummed};
-pub use event::StoredEvent;
+pub use event::{EventAbi, EventArgs, StoredEvent};
 pub use log::RawLog;
 pub use notice::{ChangeNotice, Touched};
 pub use state::{StateKey, StateKind, StateWrite, UndoEntry};

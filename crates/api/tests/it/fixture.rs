@@ -13,7 +13,7 @@ use tributary_store::Store;
 use tributary_store::read::TokenRow;
 use tributary_store::write::Batch;
 use tributary_testkit::{Backend, TestDb};
-use tributary_types::{BlockHeader, RawLog, StateKey, StateWrite, StoredEvent};
+use tributary_types::{BlockHeader, EventArgs, RawLog, StateKey, StateWrite, StoredEvent};
 
 pub const ETH: u64 = 1;
 pub const BSC: u64 = 56;
@@ -124,7 +124,7 @@ fn stored_events(chain: u64) -> Vec<StoredEvent> {
                 chain_id,
                 contract: contract.to_string(),
                 event: event.to_string(),
-                args: args(block, log).to_string(),
+                args: EventArgs::Text(args(block, log).to_string()),
                 log: RawLog {
                     block_number: block,
                     block_hash: block_hash(chain_id, block),

@@ -15,7 +15,9 @@ use tributary_api::{ApiConfig, AppState, NoticeSource, router};
 use tributary_store::Store;
 use tributary_store::write::Batch;
 use tributary_testkit::{Backend, TestDb};
-use tributary_types::{ChangeNotice, RawLog, StateKey, StateWrite, StoredEvent, Touched};
+use tributary_types::{
+    ChangeNotice, EventArgs, RawLog, StateKey, StateWrite, StoredEvent, Touched,
+};
 
 use crate::fixture::{ETH, header, populate, tx_hash};
 
@@ -107,7 +109,10 @@ pub fn transfer(contract: &str, token: Address, block: u64, log: u64, to: Addres
         chain_id: ETH,
         contract: contract.to_string(),
         event: "Transfer".to_string(),
-        args: json!({"from": Address::ZERO.to_checksum(None), "to": to.to_checksum(None), "value": "1"}).to_string(),
+        args: EventArgs::Text(
+            json!({"from": Address::ZERO.to_checksum(None), "to": to.to_checksum(None), "value": "1"})
+                .to_string(),
+        ),
         log: RawLog {
             block_number: block,
             block_hash: crate::fixture::block_hash(ETH, block),

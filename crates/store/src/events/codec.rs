@@ -1,14 +1,22 @@
 //! The stored form of raw events: chunks of one emitter's logs in one block.
 //!
-//! A chunk's body is a format byte followed by the RLP list of its events
-//! (Ethereum's own encoding of logs, through alloy-rlp). Everything a chunk's
-//! events share (chain, block, block hash, emitter, contract entry) is stored
-//! once, in the chunk's columns.
+//! A chunk's body is a format byte followed by RLP (Ethereum's own encoding
+//! of logs, through alloy-rlp). Everything a chunk's events share (chain,
+//! block, block hash, emitter, contract entry) is stored once, in the
+//! chunk's columns. Two formats:
+//! - 1: the list of events with their name and argument text, for events
+//!   that come with rendered text (rows moved from the old events table);
+//! - 2: raw logs with their event ABIs, rendered when read
+//!   ([`super::abi_body`]); what the indexer writes.
+
+use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes};
 use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
-use tributary_types::{ChainId, RawLog, StoredEvent};
+use tributary_abi::EventDecoder;
+use tributary_types::{ChainId, EventArgs, RawLog, StoredEvent};
 
+use super::abi_body::{self, Decoders};
 use crate::StoreError;
 
 /// Most events one chunk holds: small enough that a page of the events API
@@ -16,9 +24,10 @@ use crate::StoreError;
 /// a few rows per block instead of one per event.
 pub(crate) const CHUNK_EVENTS: usize = 256;
 
-/// The body format written today. A reader meeting another one stops with
+/// Body formats. A reader meeting another one stops with
 /// [`StoreError::Corrupt`] instead of guessing.
 const FORMAT_RLP_V1: u8 = 1;
+const FORMAT_ABI_V2: u8 = 2;
 
 /// One event inside a chunk body: what is not shared with the chunk.
 #[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
@@ -47,16 +56,20 @@ struct EntryRef<'a> {
 }
 
 impl<'a> EntryRef<'a> {
-    fn of(e: &'a StoredEvent) -> Self {
-        Self {
+    /// `None` for an event without rendered text (see format 2).
+    fn of(e: &'a StoredEvent) -> Option<Self> {
+        let EventArgs::Text(args) = &e.args else {
+            return None;
+        };
+        Some(Self {
             log_index: e.log.log_index,
             tx_index: e.log.tx_index,
             tx_hash: &e.log.tx_hash,
             topics: &e.log.topics,
             data: &e.log.data,
             event: &e.event,
-            args: &e.args,
-        }
+            args,
+        })
     }
 }
 
@@ -74,14 +87,23 @@ pub(crate) struct ChunkRow {
 }
 
 /// One stored event, as a chunk gives it back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct ChunkEvent {
     pub chain_id: ChainId,
     pub contract: String,
     pub event: String,
-    /// Decoded arguments as API JSON text.
-    pub args: String,
+    pub args: ChunkArgs,
     pub log: RawLog,
+}
+
+/// A stored event's arguments as read: rendered on demand, since most
+/// reads (rebuilds, duplicate checks) only want the logs.
+#[derive(Debug, Clone)]
+pub(crate) enum ChunkArgs {
+    /// API JSON text, stored so (format 1).
+    Text(String),
+    /// To be rendered from the log by its event's decoder (format 2).
+    Abi(Arc<EventDecoder>),
 }
 
 impl ChunkEvent {
@@ -89,11 +111,22 @@ impl ChunkEvent {
     pub fn position(&self) -> (u64, u64, ChainId) {
         (self.log.block_number, self.log.log_index, self.chain_id)
     }
+
+    /// The arguments as API JSON text.
+    pub fn args_text(&self) -> Result<String, StoreError> {
+        match &self.args {
+            ChunkArgs::Text(text) => Ok(text.clone()),
+            ChunkArgs::Abi(decoder) => decoder.render(&self.log).map_err(|e| StoreError::Corrupt {
+                what: format!("stored event: {e}"),
+            }),
+        }
+    }
 }
 
 /// Groups `events` into chunks: per block, emitter and contract entry, in
-/// log order, at most [`CHUNK_EVENTS`] each. `events` must hold each
-/// (block, log index) position once.
+/// log order, at most [`CHUNK_EVENTS`] each, and with either rendered or
+/// unrendered arguments. `events` must hold each (block, log index)
+/// position once.
 pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
     let mut order: Vec<&StoredEvent> = events.to_vec();
     order.sort_by(|a, b| {
@@ -120,6 +153,7 @@ pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
             && order[end].log.block_number == head.log.block_number
             && order[end].log.address == head.log.address
             && order[end].contract == head.contract
+            && abi_body::abi_of(order[end]).is_some() == abi_body::abi_of(head).is_some()
         {
             end += 1;
         }
@@ -132,10 +166,17 @@ pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
 /// One chunk of events that share block, emitter and contract, in log order.
 fn chunk_row(events: &[&StoredEvent]) -> ChunkRow {
     let head = events[0];
-    let entries: Vec<EntryRef<'_>> = events.iter().map(|e| EntryRef::of(e)).collect();
-    let mut body = Vec::with_capacity(1 + entries.len() * 320);
-    body.push(FORMAT_RLP_V1);
-    alloy_rlp::encode_list(&entries, &mut body);
+    let mut body;
+    if abi_body::abi_of(head).is_some() {
+        body = Vec::with_capacity(64 + events.len() * 120);
+        body.push(FORMAT_ABI_V2);
+        abi_body::encode(events, &mut body);
+    } else {
+        let entries: Vec<EntryRef<'_>> = events.iter().filter_map(|e| EntryRef::of(e)).collect();
+        body = Vec::with_capacity(1 + entries.len() * 320);
+        body.push(FORMAT_RLP_V1);
+        alloy_rlp::encode_list(&entries, &mut body);
+    }
     ChunkRow {
         block_number: head.log.block_number,
         first_log_index: head.log.log_index,
@@ -159,7 +200,11 @@ pub(crate) struct ChunkHead {
 }
 
 /// The events of a chunk body, in log order.
-pub(crate) fn unchunk(head: &ChunkHead, body: &[u8]) -> Result<Vec<ChunkEvent>, StoreError> {
+pub(crate) fn unchunk(
+    head: &ChunkHead,
+    body: &[u8],
+    decoders: &mut Decoders,
+) -> Result<Vec<ChunkEvent>, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt {
         what: format!(
             "event chunk of block {} at {}: {what}",
@@ -169,6 +214,9 @@ pub(crate) fn unchunk(head: &ChunkHead, body: &[u8]) -> Result<Vec<ChunkEvent>, 
     let (format, mut rest) = body
         .split_first()
         .ok_or_else(|| corrupt("empty body".into()))?;
+    if *format == FORMAT_ABI_V2 {
+        return abi_body::decode(head, rest, decoders).map_err(corrupt);
+    }
     if *format != FORMAT_RLP_V1 {
         return Err(corrupt(format!("unknown body format {format}")));
     }
@@ -182,7 +230,7 @@ pub(crate) fn unchunk(head: &ChunkHead, body: &[u8]) -> Result<Vec<ChunkEvent>, 
             chain_id: head.chain_id,
             contract: head.contract.clone(),
             event: e.event,
-            args: e.args,
+            args: ChunkArgs::Text(e.args),
             log: RawLog {
                 block_number: head.block_number,
                 block_hash: head.block_hash,
@@ -207,7 +255,7 @@ mod tests {
             chain_id: 1,
             contract: contract.into(),
             event: "Transfer".into(),
-            args: serde_json::json!({"from": "0xab", "value": "7"}).to_string(),
+            args: EventArgs::Text(serde_json::json!({"from": "0xab", "value": "7"}).to_string()),
             log: RawLog {
                 block_number: block,
                 block_hash: B256::repeat_byte(block as u8),
@@ -241,7 +289,7 @@ mod tests {
                 address: r.address,
                 contract: r.contract.clone(),
             };
-            let got = unchunk(&head, &r.body).unwrap();
+            let got = unchunk(&head, &r.body, &mut Decoders::default()).unwrap();
             assert_eq!(got.len() as u64, r.events);
             assert_eq!(got[0].log.log_index, r.first_log_index);
             assert_eq!(got.last().unwrap().log.log_index, r.last_log_index);
@@ -258,13 +306,16 @@ mod tests {
             assert_eq!(b.log, e.log);
             assert_eq!(b.contract, e.contract);
             assert_eq!(b.event, e.event);
-            assert_eq!(b.args, e.args);
+            assert_eq!(EventArgs::Text(b.args_text().unwrap()), e.args);
         }
     }
 
     #[test]
     fn borrowed_entries_encode_as_owned_ones() {
         let e = event(5, 1 << 40, 3, "Token");
+        let EventArgs::Text(args) = &e.args else {
+            unreachable!()
+        };
         let owned = Entry {
             log_index: e.log.log_index,
             tx_index: e.log.tx_index,
@@ -272,9 +323,9 @@ mod tests {
             topics: e.log.topics.clone(),
             data: e.log.data.clone(),
             event: e.event.clone(),
-            args: e.args.clone(),
+            args: args.clone(),
         };
-        let borrowed = EntryRef::of(&e);
+        let borrowed = EntryRef::of(&e).unwrap();
         assert_eq!(alloy_rlp::encode(&owned), alloy_rlp::encode(&borrowed));
         assert_eq!(owned.length(), borrowed.length());
     }
@@ -304,8 +355,9 @@ mod tests {
         };
         let mut body = rows[0].body.clone();
         body.truncate(body.len() / 2);
-        assert!(unchunk(&head, &body).is_err());
-        assert!(unchunk(&head, &[]).is_err());
-        assert!(unchunk(&head, &[7, 0xc0]).is_err());
+        let decoders = &mut Decoders::default();
+        assert!(unchunk(&head, &body, decoders).is_err());
+        assert!(unchunk(&head, &[], decoders).is_err());
+        assert!(unchunk(&head, &[7, 0xc0], decoders).is_err());
     }
 }

@@ -12,6 +12,7 @@
 //! key, writing one twice is a no-op (a batch skips positions already
 //! stored), and readers see events one by one in the API's order.
 
+mod abi_body;
 mod codec;
 mod read;
 mod upgrade;

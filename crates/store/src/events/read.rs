@@ -9,6 +9,7 @@
 use sqlx::AnyConnection;
 use tributary_types::ChainId;
 
+use super::abi_body::Decoders;
 use super::codec::{ChunkEvent, ChunkHead, unchunk};
 use crate::read::{EventPosition, EventQuery};
 use crate::sql::{Sql, get_address, get_b256, get_u64};
@@ -43,7 +44,7 @@ const FIRST_PAGE: u32 = 4;
 const MAX_PAGE: u32 = 256;
 
 /// Up to `query.limit` events matching `query`, in (block, log index,
-/// chain) order.
+/// chain) order. Their arguments are rendered by [`ChunkEvent::args_text`].
 pub(crate) async fn read_events(
     conn: &mut AnyConnection,
     d: Dialect,
@@ -54,6 +55,7 @@ pub(crate) async fn read_events(
     let mut pending: Vec<ChunkEvent> = Vec::new();
     let mut resume: Option<(u64, u64, ChainId)> = None;
     let mut page = FIRST_PAGE;
+    let mut decoders = Decoders::default();
     while out.len() < limit {
         let chunks = fetch_chunks(conn, d, query, resume, page).await?;
         let full = chunks.len() == page as usize;
@@ -61,7 +63,7 @@ pub(crate) async fn read_events(
         for (head, first, body) in &chunks {
             resume = Some((head.block_number, *first, head.chain_id));
             pending.extend(
-                unchunk(head, body)?
+                unchunk(head, body, &mut decoders)?
                     .into_iter()
                     .filter(|e| admits(query, e)),
             );

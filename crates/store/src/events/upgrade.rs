@@ -8,7 +8,7 @@
 
 use alloy_primitives::{B256, Bytes};
 use sqlx::{AnyPool, Row};
-use tributary_types::{RawLog, StoredEvent};
+use tributary_types::{EventArgs, RawLog, StoredEvent};
 
 use crate::sql::{Sql, get_address, get_b256, get_u64};
 use crate::{Dialect, StoreError};
@@ -120,7 +120,7 @@ async fn step(
                 chain_id,
                 contract: r.try_get(6)?,
                 event: r.try_get(7)?,
-                args: r.try_get(8)?,
+                args: EventArgs::Text(r.try_get(8)?),
                 log: RawLog {
                     block_number: get_u64(r, 0)?,
                     log_index: get_u64(r, 1)?,

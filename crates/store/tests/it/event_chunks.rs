@@ -2,11 +2,12 @@
 
 use alloy_primitives::{Address, B256, Bytes};
 use sqlx::Connection;
+use tributary_abi::EventDecoder;
 use tributary_store::Store;
 use tributary_store::read::{EventPosition, EventQuery, EventRow};
 use tributary_store::write::Batch;
 use tributary_testkit::Backend;
-use tributary_types::{RawLog, StoredEvent};
+use tributary_types::{EventArgs, RawLog, StoredEvent};
 
 use super::{CHAIN, batch, header, open};
 
@@ -15,7 +16,7 @@ fn emitted(chain_id: u64, block: u64, log_index: u64, emitter: u8, name: &str) -
         chain_id,
         contract: format!("C{emitter}"),
         event: name.into(),
-        args: serde_json::json!({ "n": log_index.to_string() }).to_string(),
+        args: EventArgs::Text(serde_json::json!({ "n": log_index.to_string() }).to_string()),
         log: RawLog {
             block_number: block,
             block_hash: header(block, 1).hash,
@@ -26,6 +27,14 @@ fn emitted(chain_id: u64, block: u64, log_index: u64, emitter: u8, name: &str) -
             topics: vec![B256::repeat_byte(emitter)],
             data: Bytes::from(log_index.to_be_bytes().to_vec()),
         },
+    }
+}
+
+/// The text of an event written with its text.
+fn text(e: &StoredEvent) -> &str {
+    match &e.args {
+        EventArgs::Text(text) => text,
+        EventArgs::Abi(_) => panic!("an event without text"),
     }
 }
 
@@ -134,7 +143,7 @@ async fn events_come_back_in_order_across_chunks_emitters_and_chains(backend: Ba
         .iter()
         .find(|e| e.log.position() == (row.block_number, row.log_index))
         .expect("source");
-    assert_eq!(row.args.to_string(), source.args, "{backend:?}");
+    assert_eq!(row.args.to_string(), text(source), "{backend:?}");
     assert_eq!(row.tx_hash, source.log.tx_hash, "{backend:?}");
     assert_eq!(row.block_hash, source.log.block_hash, "{backend:?}");
     assert_eq!(row.contract, "C1", "{backend:?}");
@@ -257,7 +266,7 @@ async fn event_rows_of_an_older_database_move_into_chunks(backend: Backend) {
             .bind(e.log.address.to_vec())
             .bind(e.contract.clone())
             .bind(e.event.clone())
-            .bind(e.args.to_string())
+            .bind(text(e).to_string())
             .bind(e.log.topics.iter().flat_map(|t| t.0).collect::<Vec<u8>>())
             .bind(e.log.data.to_vec())
             .execute(&mut conn)
@@ -275,7 +284,7 @@ async fn event_rows_of_an_older_database_move_into_chunks(backend: Backend) {
             e.log.position(),
             "{backend:?}"
         );
-        assert_eq!(g.args.to_string(), e.args, "{backend:?}");
+        assert_eq!(g.args.to_string(), text(e), "{backend:?}");
         assert_eq!(g.address, e.log.address, "{backend:?}");
         assert_eq!(g.contract, e.contract, "{backend:?}");
     }
@@ -290,10 +299,111 @@ async fn event_rows_of_an_older_database_move_into_chunks(backend: Backend) {
     Store::connect(&db.url).await.expect("third connect");
 }
 
+/// Events as the indexer writes them (their ABI, not their text) read back
+/// exactly as if their text had been stored: the same rows, raw logs and
+/// events checksum as a store given the rendered text, also past 2^31 log
+/// indexes, with a replay of the range and with both kinds in one block.
+async fn events_written_with_their_abi_read_back_rendered(backend: Backend) {
+    let transfer = EventDecoder::from_json(
+        r#"{"type":"event","name":"Transfer","anonymous":false,"inputs":[
+            {"name":"from","type":"address","indexed":true},
+            {"name":"to","type":"address","indexed":true},
+            {"name":"value","type":"uint256","indexed":false}]}"#,
+    )
+    .expect("abi");
+    let unrendered: Vec<StoredEvent> = (0..600u64)
+        .map(|i| {
+            let mut e = emitted(
+                CHAIN,
+                1 + i / 300,
+                (1 << 31) + i,
+                1 + (i % 3 == 0) as u8,
+                "Transfer",
+            );
+            e.log.topics = vec![
+                transfer.selector(),
+                Address::repeat_byte(i as u8).into_word(),
+                Address::repeat_byte(0xfe).into_word(),
+            ];
+            e.log.data =
+                Bytes::from(alloy_primitives::U256::from(i * 1_000_000_007).to_be_bytes_vec());
+            e.log.tx_hash = B256::repeat_byte((i / 7) as u8);
+            e.args = EventArgs::Abi(transfer.stored().clone());
+            e
+        })
+        .collect();
+    let rendered: Vec<StoredEvent> = unrendered
+        .iter()
+        .map(|e| StoredEvent {
+            args: EventArgs::Text(transfer.render(&e.log).expect("render")),
+            ..e.clone()
+        })
+        .collect();
+    let (_db, abi_store) = open(backend).await;
+    let (_db2, text_store) = open(backend).await;
+    // Block 1 unrendered, block 2 half and half: separate chunks, one order.
+    let mixed: Vec<StoredEvent> = unrendered[300..]
+        .iter()
+        .zip(&rendered[300..])
+        .map(|(u, r)| {
+            if u.log.log_index % 2 == 0 {
+                u.clone()
+            } else {
+                r.clone()
+            }
+        })
+        .collect();
+    for (store, first, second) in [
+        (&abi_store, &unrendered[..300], mixed),
+        (&text_store, &rendered[..300], rendered[300..].to_vec()),
+    ] {
+        let block_1 = batch(None, 1, first.to_vec(), vec![], vec![]);
+        store.commit(&block_1).await.expect("block 1");
+        let block_2 = batch(Some(1), 2, second, vec![], vec![]);
+        store.commit(&block_2).await.expect("block 2");
+    }
+    let replay = Batch {
+        cursor: None,
+        headers: vec![],
+        ..batch(Some(2), 2, unrendered.clone(), vec![], vec![])
+    };
+    assert_eq!(
+        abi_store.commit(&replay).await.expect("replay"),
+        0,
+        "{backend:?}"
+    );
+
+    let got = read_all(&abi_store, EventQuery::default(), 128).await;
+    let want = read_all(&text_store, EventQuery::default(), 128).await;
+    assert_eq!(got.len(), 600, "{backend:?}");
+    assert_eq!(got, want, "{backend:?}");
+    assert_eq!(
+        got[3].args["value"],
+        (3u64 * 1_000_000_007).to_string(),
+        "{backend:?}"
+    );
+    assert_eq!(got[3].event, "Transfer", "{backend:?}");
+    let raw = abi_store.raw_logs(CHAIN, None, 1000).await.expect("raw");
+    let mut logs: Vec<RawLog> = unrendered.iter().map(|e| e.log.clone()).collect();
+    logs.sort_by_key(RawLog::position);
+    assert_eq!(raw, logs, "{backend:?}");
+    let sums = |sums: Vec<tributary_store::checksum::TableChecksum>| {
+        sums.into_iter()
+            .find(|s| s.table == "events")
+            .map(|s| (s.rows, s.hex()))
+    };
+    assert_eq!(
+        sums(abi_store.checksums(CHAIN).await.expect("checksums")),
+        sums(text_store.checksums(CHAIN).await.expect("checksums")),
+        "{backend:?}"
+    );
+}
+
 both!(
     events_come_back_in_order_across_chunks_emitters_and_chains,
     a_replayed_range_stores_only_the_missing_events,
-    event_rows_of_an_older_database_move_into_chunks
+    event_rows_of_an_older_database_move_into_chunks,
+    events_written_with_their_abi_read_back_rendered
 );
 
 // PostgreSQL only: sqlx's SQLite migrator does not lock against a second

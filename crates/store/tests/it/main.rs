@@ -5,7 +5,9 @@ use tributary_store::read::{EventPosition, EventQuery, HolderPosition};
 use tributary_store::write::Batch;
 use tributary_store::{Store, StoreError};
 use tributary_testkit::{Backend, TestDb};
-use tributary_types::{BlockHeader, RawLog, StateKey, StateWrite, StoredEvent, UndoEntry};
+use tributary_types::{
+    BlockHeader, EventArgs, RawLog, StateKey, StateWrite, StoredEvent, UndoEntry,
+};
 
 const CHAIN: u64 = 7;
 
@@ -43,7 +45,7 @@ fn event(block: u64, log_index: u64, args: serde_json::Value) -> StoredEvent {
         chain_id: CHAIN,
         contract: "T".into(),
         event: "Transfer".into(),
-        args: args.to_string(),
+        args: EventArgs::Text(args.to_string()),
         log: RawLog {
             block_number: block,
             block_hash: header(block, 1).hash,

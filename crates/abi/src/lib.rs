@@ -3,12 +3,18 @@
 //! No per-contract code: every event is decoded from its JSON ABI with
 //! alloy's dynamic ABI, and each argument is encoded once here by the API's
 //! rules (integers as decimal strings, addresses EIP-55, bytes 0x-hex).
+//!
+//! The indexer decodes with it at ingest, to project; the store renders
+//! stored events' arguments with it when they are read, from the raw log and
+//! the event's JSON ABI stored beside it.
+
+use std::sync::Arc;
 
 use alloy::dyn_abi::{DynSolEvent, DynSolValue};
 use alloy::json_abi::Event;
 use alloy::primitives::B256;
 use serde_json::{Map, Value};
-use tributary_types::{RawLog, checksummed, push_checksummed};
+use tributary_types::{EventAbi, RawLog, checksummed, push_checksummed};
 
 /// An event prepared for decoding: its ABI and its resolved decoder.
 #[derive(Debug, Clone)]
@@ -23,6 +29,19 @@ pub struct EventDecoder {
     /// Per parameter, the JSON text before its value: `{"name":` for the
     /// first, `,"name":` after it (names escaped once, here).
     key_prefixes: Vec<String>,
+    /// The ABI as stored events carry it, serialized once.
+    stored: Arc<EventAbi>,
+}
+
+/// Why an event ABI cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AbiError {
+    /// alloy could not resolve a parameter type.
+    #[error("{0}")]
+    Resolve(#[from] alloy::dyn_abi::Error),
+    /// The JSON ABI item could not be written or read.
+    #[error("event ABI JSON: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// One ABI value serialized by the API's rules (as [`value_json`] builds it).
@@ -98,9 +117,13 @@ pub struct DecodeError {
 
 impl EventDecoder {
     /// Resolves `abi` once so that decoding many logs costs no re-parsing.
-    pub fn new(abi: Event) -> Result<Self, alloy::dyn_abi::Error> {
+    pub fn new(abi: Event) -> Result<Self, AbiError> {
         let resolved = alloy::dyn_abi::Specifier::<DynSolEvent>::resolve(&abi)?;
         let selector = abi.selector();
+        let stored = Arc::new(EventAbi {
+            json: serde_json::to_string(&abi)?.into(),
+            selector: (!abi.anonymous).then_some(selector),
+        });
         let mut names = std::collections::HashSet::new();
         let duplicate_names = !abi
             .inputs
@@ -128,7 +151,23 @@ impl EventDecoder {
             selector,
             duplicate_names,
             key_prefixes,
+            stored,
         })
+    }
+
+    /// The decoder of a stored event's JSON ABI (see [`EventDecoder::stored`]).
+    pub fn from_json(json: &str) -> Result<Self, AbiError> {
+        Self::new(serde_json::from_str(json)?)
+    }
+
+    /// The ABI as stored events carry it: the JSON item and the selector.
+    pub fn stored(&self) -> &Arc<EventAbi> {
+        &self.stored
+    }
+
+    /// The arguments of `log` as API JSON text.
+    pub fn render(&self, log: &RawLog) -> Result<String, DecodeError> {
+        Ok(self.args_json(&self.decode(log)?))
     }
 
     /// The selector (topic 0).
@@ -344,5 +383,50 @@ mod tests {
         };
         let json: Value = serde_json::from_str(&dec.args_json(&dec.decode(&log).unwrap())).unwrap();
         assert_eq!(json["name"], "a\u{fffd}\u{0}b");
+    }
+
+    /// A stored event's ABI reads back as the same event, so its arguments
+    /// render as they would have at ingest: tuples, unnamed and indexed
+    /// parameters, `internalType`, anonymous events.
+    #[test]
+    fn stored_json_reads_back_as_the_same_event() {
+        let json = r#"{"type":"event","name":"Order","anonymous":true,"inputs":[
+            {"name":"maker","type":"address","indexed":true,"internalType":"address"},
+            {"name":"","type":"uint256","indexed":false,"internalType":"uint256"},
+            {"name":"legs","type":"tuple[]","indexed":false,"internalType":"struct Leg[]",
+             "components":[{"name":"token","type":"address","internalType":"contract IERC20"},
+                           {"name":"amount","type":"int128","internalType":"int128"}]}]}"#;
+        let original = EventDecoder::new(serde_json::from_str(json).unwrap()).unwrap();
+        assert_eq!(original.stored().selector, None, "anonymous");
+        let back = EventDecoder::from_json(&original.stored().json).unwrap();
+        assert_eq!(back.abi, original.abi);
+        assert_eq!(back.stored(), original.stored());
+
+        let maker = address!("0xd8da6bf26964af9d7eed9e03e53415d37aa96045");
+        let legs = DynSolValue::Array(vec![DynSolValue::Tuple(vec![
+            DynSolValue::Address(maker),
+            DynSolValue::Int(alloy::primitives::I256::try_from(-7i64).unwrap(), 128),
+        ])]);
+        let data = DynSolValue::Tuple(vec![DynSolValue::Uint(U256::from(9), 256), legs])
+            .abi_encode_params();
+        let log = RawLog {
+            topics: vec![maker.into_word()],
+            data: data.into(),
+            ..transfer_log(Address::ZERO, Address::ZERO, U256::ZERO)
+        };
+        let text = back.render(&log).unwrap();
+        assert_eq!(text, original.render(&log).unwrap());
+        assert_eq!(
+            text,
+            r#"{"maker":"0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045","1":"9","legs":[["0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045","-7"]]}"#
+        );
+
+        let transfer = EventDecoder::new(
+            Event::parse("event Transfer(address indexed from, address indexed to, uint256 value)")
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(transfer.stored().selector, Some(transfer.selector()));
+        assert!(EventDecoder::from_json("{\"type\":\"event\"").is_err());
     }
 }
