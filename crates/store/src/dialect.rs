@@ -45,9 +45,11 @@ impl Dialect {
         match self {
             // WAL lets API readers run beside the one writer; NORMAL sync is
             // durable across process crashes (the WAL is fsynced at checkpoints).
+            // The writer checkpoints only as a backstop (see `crate::wal`).
             Self::Sqlite => &[
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
+                "PRAGMA wal_autocheckpoint = 16384",
                 "PRAGMA busy_timeout = 10000",
                 "PRAGMA cache_size = -8192",
                 "PRAGMA temp_store = MEMORY",

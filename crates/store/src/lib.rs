@@ -21,6 +21,7 @@ mod snapshot;
 mod sql;
 mod state;
 pub mod state_read;
+mod wal;
 pub mod write;
 
 use std::str::FromStr;
@@ -67,6 +68,8 @@ pub struct Store {
     /// Writes: commits, rollbacks, maintenance.
     writer: AnyPool,
     dialect: Dialect,
+    /// SQLite: checkpoints beside the writer (see [`wal`]).
+    checkpointer: wal::Checkpointer,
 }
 
 impl Store {
@@ -125,6 +128,7 @@ impl Store {
             pool,
             writer,
             dialect,
+            checkpointer: wal::Checkpointer::default(),
         })
     }
 
@@ -151,6 +155,13 @@ impl Store {
 
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// After a commit: SQLite copies its write-ahead log back beside the writer.
+    pub(crate) fn after_commit(&self) {
+        if self.dialect == Dialect::Sqlite {
+            self.checkpointer.request(&self.pool);
+        }
     }
 }
 

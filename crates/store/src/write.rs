@@ -211,6 +211,7 @@ impl Store {
         }
         let t_commit = std::time::Instant::now();
         tx.commit().await?;
+        self.after_commit();
         tracing::trace!(
             events = batch.events.len(),
             events_s,
