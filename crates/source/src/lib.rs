@@ -23,6 +23,7 @@
 mod calls;
 mod classify;
 mod convert;
+mod direct;
 pub mod error;
 mod fetch;
 mod headers;
@@ -87,18 +88,19 @@ impl EvmSource {
     /// requests fail over); only invalid settings do.
     pub async fn connect(settings: RpcSettings) -> Result<Self, SourceError> {
         settings.validate()?;
-        let providers = settings
+        let list = settings
             .urls
             .iter()
-            .map(|url| {
-                let provider = ProviderBuilder::new()
+            .map(|url| Endpoint {
+                label: endpoint_label(url).into(),
+                provider: ProviderBuilder::new()
                     .disable_recommended_fillers()
                     .connect_http(url.clone())
-                    .erased();
-                (endpoint_label(url), provider)
+                    .erased(),
+                http: direct::HttpEndpoint::new(url),
             })
             .collect();
-        Self::with_providers(settings, providers)
+        Self::with_endpoints(settings, list)
     }
 
     /// Builds a source over ready-made providers, each with a printable
@@ -108,20 +110,25 @@ impl EvmSource {
         settings: RpcSettings,
         providers: Vec<(String, DynProvider)>,
     ) -> Result<Self, SourceError> {
-        let mut problems = settings.problems_besides_urls();
-        if providers.is_empty() {
-            problems.push("providers: at least one is required".to_owned());
-        }
-        if !problems.is_empty() {
-            return Err(SourceError::InvalidSettings { problems });
-        }
         let list = providers
             .into_iter()
             .map(|(label, provider)| Endpoint {
                 label: label.into(),
                 provider,
+                http: None,
             })
             .collect();
+        Self::with_endpoints(settings, list)
+    }
+
+    fn with_endpoints(settings: RpcSettings, list: Vec<Endpoint>) -> Result<Self, SourceError> {
+        let mut problems = settings.problems_besides_urls();
+        if list.is_empty() {
+            problems.push("providers: at least one is required".to_owned());
+        }
+        if !problems.is_empty() {
+            return Err(SourceError::InvalidSettings { problems });
+        }
         let endpoints = Endpoints::new(list, &settings);
         Ok(Self {
             inner: Arc::new(Inner {

@@ -125,12 +125,19 @@ impl EvmSource {
             };
             let result = self
                 .endpoints()
-                .request(METHOD, on_range, |p| {
+                .request_at(METHOD, on_range, |endpoint| {
                     let filter = &filter;
                     async move {
-                        p.client()
-                            .request::<_, Vec<RpcLog>>(METHOD, (filter,))
-                            .await
+                        match endpoint.http {
+                            Some(http) => http.call::<_, Vec<RpcLog>>(METHOD, (filter,)).await,
+                            None => {
+                                endpoint
+                                    .provider
+                                    .client()
+                                    .request::<_, Vec<RpcLog>>(METHOD, (filter,))
+                                    .await
+                            }
+                        }
                     }
                 })
                 .await;

@@ -22,16 +22,21 @@ use rand::Rng;
 
 use crate::{
     classify::{Classified, classify},
+    direct::HttpEndpoint,
     error::{RpcErrorKind, SourceError},
     settings::RpcSettings,
 };
 
 /// One JSON-RPC endpoint.
+#[derive(Clone)]
 pub(crate) struct Endpoint {
     /// Printable name without credentials.
     pub label: Arc<str>,
     /// The provider talking to it.
     pub provider: DynProvider,
+    /// The same endpoint for calls that parse their answer in one pass
+    /// (HTTP URLs only; `None` for other transports).
+    pub http: Option<HttpEndpoint>,
 }
 
 /// A value together with the endpoint that answered it.
@@ -147,8 +152,8 @@ impl Endpoints {
         }
     }
 
-    /// Runs `call` against the preferred endpoint, retrying retryable
-    /// failures with backoff on the next endpoints.
+    /// Runs `call` against the preferred endpoint's provider, retrying
+    /// retryable failures with backoff on the next endpoints.
     pub async fn request<T, F, Fut>(
         &self,
         method: &'static str,
@@ -157,6 +162,21 @@ impl Endpoints {
     ) -> Result<Answer<T>, SourceError>
     where
         F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = TransportResult<T>>,
+    {
+        self.request_at(method, on_range, |endpoint| call(endpoint.provider))
+            .await
+    }
+
+    /// [`Endpoints::request`] with the whole endpoint handed to `call`.
+    pub async fn request_at<T, F, Fut>(
+        &self,
+        method: &'static str,
+        on_range: OnRangeError,
+        call: F,
+    ) -> Result<Answer<T>, SourceError>
+    where
+        F: Fn(Endpoint) -> Fut,
         Fut: Future<Output = TransportResult<T>>,
     {
         let mut attempt: u32 = 0;
@@ -169,22 +189,22 @@ impl Endpoints {
                 "endpoint" => endpoint.label.to_string()
             )
             .increment(1);
-            let classified =
-                match tokio::time::timeout(self.timeout, call(endpoint.provider.clone())).await {
-                    Ok(Ok(value)) => {
-                        return Ok(Answer {
-                            value,
-                            endpoint: endpoint.label.clone(),
-                        });
-                    }
-                    Ok(Err(err)) => classify(&err),
-                    Err(_) => Classified {
-                        kind: RpcErrorKind::Timeout,
-                        code: None,
-                        message: format!("no answer within {:?}", self.timeout),
-                        retry_after: None,
-                    },
-                };
+            let classified = match tokio::time::timeout(self.timeout, call(endpoint.clone())).await
+            {
+                Ok(Ok(value)) => {
+                    return Ok(Answer {
+                        value,
+                        endpoint: endpoint.label.clone(),
+                    });
+                }
+                Ok(Err(err)) => classify(&err),
+                Err(_) => Classified {
+                    kind: RpcErrorKind::Timeout,
+                    code: None,
+                    message: format!("no answer within {:?}", self.timeout),
+                    retry_after: None,
+                },
+            };
             metrics::counter!(
                 "tributary_rpc_errors_total",
                 "method" => method,
@@ -258,6 +278,7 @@ mod tests {
                 provider: alloy::providers::ProviderBuilder::new()
                     .connect_mocked_client(alloy::providers::mock::Asserter::new())
                     .erased(),
+                http: None,
             })
             .collect();
         let settings = RpcSettings {
