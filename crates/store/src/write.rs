@@ -4,9 +4,11 @@
 //! cursor is not the batch's `parent`, nothing is written. This is what makes
 //! a batch apply exactly once even when a crashed or stale writer retries.
 
+use std::collections::BTreeMap;
+
 use alloy_primitives::Address;
 use sqlx::{Any, Transaction};
-use tributary_types::{BlockHeader, ChainId, StateKey, StateWrite, StoredEvent, UndoEntry};
+use tributary_types::{BlockHeader, ChainId, StateKind, StateWrite, StoredEvent, UndoEntry};
 
 use crate::read::TokenRow;
 use crate::sql::{MAX_BINDS, Sql, get_b256, get_u64};
@@ -355,6 +357,10 @@ async fn read_cursor(
     }
 }
 
+/// Rows per state upsert statement (two binds each): full ones reuse one
+/// prepared statement.
+const STATE_ROWS: usize = 8192;
+
 /// Rows per statement for a table of `columns` columns.
 fn chunk_rows(columns: usize) -> usize {
     (MAX_BINDS / columns).max(1)
@@ -368,21 +374,49 @@ pub(crate) async fn write_state(
 ) -> Result<(), StoreError> {
     let (zero, nonzero): (Vec<&StateWrite>, Vec<&StateWrite>) =
         writes.iter().partition(|w| w.value.is_zero());
-    for chunk in nonzero.chunks(chunk_rows(5)) {
-        let mut q = Sql::new(
-            d,
-            "INSERT INTO state (chain_id, kind, scope, subject, value) VALUES ",
-        );
-        q.cache(chunk.len() == chunk_rows(5));
-        for (i, w) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            push_key(&mut q, chain_id, &w.key)?;
-            q.push(", ").bind_u256(w.value).push(")");
+    // Per (kind, scope), since a batch's keys share few of them (a token's
+    // balances): each row binds only its subject and value. Five binds a
+    // row made encoding and binding the arguments about a third of
+    // PostgreSQL's time for the state step.
+    let mut groups: BTreeMap<(StateKind, Address), Vec<&StateWrite>> = BTreeMap::new();
+    for w in nonzero {
+        groups.entry((w.key.kind, w.key.scope)).or_default().push(w);
+    }
+    let value = match d {
+        Dialect::Sqlite => "column2",
+        Dialect::Postgres => "CAST(column2 AS NUMERIC(78,0))",
+    };
+    for ((kind, scope), group) in groups {
+        for chunk in group.chunks(STATE_ROWS) {
+            let mut q = Sql::new(
+                d,
+                "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
+            );
+            q.cache(chunk.len() == STATE_ROWS);
+            q.bind_u64("chain_id", chain_id)?
+                .push(", ")
+                .bind(kind.code())
+                .push(", ")
+                .bind(scope.to_vec())
+                .push(", column1, ")
+                .push(value)
+                .push(" FROM (VALUES ");
+            for (i, w) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind(w.key.subject.to_vec()).push(", ");
+                match d {
+                    Dialect::Sqlite => q.bind(w.value.to_be_bytes_vec()),
+                    Dialect::Postgres => q.bind(w.value.to_string()),
+                };
+                q.push(")");
+            }
+            // `WHERE true`: SQLite reads an upsert's SELECT without a WHERE
+            // as a join whose ON clause is the ON CONFLICT.
+            q.push(
+                ") AS v WHERE true ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
+            );
+            q.execute(&mut **tx).await?;
         }
-        q.push(
-            " ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
-        );
-        q.execute(&mut **tx).await?;
     }
     for ((kind, scope), subjects) in crate::state::group_by_scope(zero.iter().map(|w| &w.key)) {
         for chunk in subjects.chunks(MAX_BINDS - 3) {
@@ -398,18 +432,6 @@ pub(crate) async fn write_state(
             q.execute(&mut **tx).await?;
         }
     }
-    Ok(())
-}
-
-/// Binds `chain_id, kind, scope, subject` of a key.
-pub(crate) fn push_key(q: &mut Sql, chain_id: ChainId, key: &StateKey) -> Result<(), StoreError> {
-    q.bind_u64("chain_id", chain_id)?
-        .push(", ")
-        .bind(key.kind.code())
-        .push(", ");
-    q.bind(key.scope.to_vec())
-        .push(", ")
-        .bind(key.subject.to_vec());
     Ok(())
 }
 

@@ -95,8 +95,65 @@ both!(
     commit_applies_once_and_guards_the_cursor,
     uint256_values_are_exact_and_sorted_numerically,
     rollback_restores_state_events_and_cursor,
-    log_indexes_past_2_pow_31_and_odd_strings_round_trip
+    log_indexes_past_2_pow_31_and_odd_strings_round_trip,
+    state_writes_span_statements_scopes_and_kinds
 );
+
+/// State writes are grouped per (kind, scope) into statements of a few
+/// thousand rows: a batch with more keys than one statement holds, two
+/// tokens, balances and supplies, updates and deletes, reads back exactly.
+async fn state_writes_span_statements_scopes_and_kinds(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let (a, b) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb2));
+    let account = |i: u64| Address::left_padding_from(&i.to_be_bytes());
+    let round = |r: u64| -> Vec<StateWrite> {
+        let mut w: Vec<StateWrite> = (0..20_000u64)
+            .map(|i| StateWrite {
+                key: StateKey::balance(a, account(i)),
+                // Every tenth balance is emptied in round 2 (a delete).
+                value: if r == 2 && i % 10 == 0 {
+                    U256::ZERO
+                } else {
+                    (U256::from(i + 1) * U256::from(r)) << (i % 200)
+                },
+            })
+            .collect();
+        w.extend((0..5u64).map(|i| StateWrite {
+            key: StateKey::balance(b, account(i)),
+            value: U256::MAX - U256::from(i + r),
+        }));
+        w.push(StateWrite {
+            key: StateKey::supply(a),
+            value: U256::from(r),
+        });
+        w.push(StateWrite {
+            key: StateKey::supply(b),
+            value: U256::MAX,
+        });
+        w
+    };
+    store
+        .commit(&batch(None, 1, vec![], round(1), vec![]))
+        .await
+        .expect("round 1");
+    store
+        .commit(&batch(Some(1), 2, vec![], round(2), vec![]))
+        .await
+        .expect("round 2");
+    let want = round(2);
+    let keys: Vec<StateKey> = want.iter().map(|w| w.key).collect();
+    let got = store.load_state(CHAIN, &keys).await.expect("load");
+    for w in &want {
+        let stored = got.get(&w.key).copied();
+        let expected = (!w.value.is_zero()).then_some(w.value);
+        assert_eq!(stored, expected, "{backend:?}: {:?}", w.key);
+    }
+    assert_eq!(
+        got.len(),
+        want.len() - 2_000,
+        "{backend:?}: deleted keys are gone"
+    );
+}
 
 async fn commit_applies_once_and_guards_the_cursor(backend: Backend) {
     let (_db, store) = open(backend).await;
