@@ -11,7 +11,7 @@ use crate::{
     EvmSource,
     classify::classify,
     error::SourceError,
-    rpc::{OnRangeError, batch},
+    rpc::{Endpoint, OnRangeError, batch},
 };
 
 const METHOD: &str = "eth_call";
@@ -49,10 +49,14 @@ impl EvmSource {
         let params = (call_object(to, &data), block_param(block));
         let answer = self
             .endpoints()
-            .request(METHOD, OnRangeError::Retry, |p| {
-                let params = params.clone();
-                async move { p.client().request::<_, Bytes>(METHOD, params).await }
-            })
+            .request(
+                METHOD,
+                OnRangeError::Retry,
+                |Endpoint { provider: p, .. }| {
+                    let params = params.clone();
+                    async move { p.client().request::<_, Bytes>(METHOD, params).await }
+                },
+            )
             .await?;
         Ok(answer.value)
     }
@@ -77,9 +81,11 @@ impl EvmSource {
         for (chunk, chunk_calls) in params.chunks(size).zip(calls.chunks(size)) {
             let answer = self
                 .endpoints()
-                .request(METHOD, OnRangeError::Retry, |p| {
-                    batch::<_, Bytes>(p, METHOD, chunk)
-                })
+                .request(
+                    METHOD,
+                    OnRangeError::Retry,
+                    |Endpoint { provider: p, .. }| batch::<_, Bytes>(p, METHOD, chunk),
+                )
                 .await;
             let answer = match answer {
                 Ok(answer) => answer,

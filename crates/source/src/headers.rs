@@ -8,7 +8,7 @@ use crate::{
     EvmSource,
     convert::RpcHeader,
     error::SourceError,
-    rpc::{OnRangeError, batch},
+    rpc::{Endpoint, OnRangeError, batch},
 };
 
 const METHOD: &str = "eth_getBlockByNumber";
@@ -46,11 +46,15 @@ impl EvmSource {
     pub async fn latest_header(&self) -> Result<BlockHeader, SourceError> {
         let answer = self
             .endpoints()
-            .request(METHOD, OnRangeError::Retry, |p| async move {
-                p.client()
-                    .request::<_, Option<RpcHeader>>(METHOD, (BlockNumberOrTag::Latest, false))
-                    .await
-            })
+            .request(
+                METHOD,
+                OnRangeError::Retry,
+                |Endpoint { provider: p, .. }| async move {
+                    p.client()
+                        .request::<_, Option<RpcHeader>>(METHOD, (BlockNumberOrTag::Latest, false))
+                        .await
+                },
+            )
             .await?;
         let header = answer
             .value
@@ -65,14 +69,18 @@ impl EvmSource {
     pub async fn header(&self, number: u64) -> Result<Option<BlockHeader>, SourceError> {
         let answer = self
             .endpoints()
-            .request(METHOD, OnRangeError::Retry, |p| async move {
-                p.client()
-                    .request::<_, Option<RpcHeader>>(
-                        METHOD,
-                        (BlockNumberOrTag::Number(number), false),
-                    )
-                    .await
-            })
+            .request(
+                METHOD,
+                OnRangeError::Retry,
+                |Endpoint { provider: p, .. }| async move {
+                    p.client()
+                        .request::<_, Option<RpcHeader>>(
+                            METHOD,
+                            (BlockNumberOrTag::Number(number), false),
+                        )
+                        .await
+                },
+            )
             .await?;
         let Some(header) = answer.value else {
             return Ok(None);
@@ -145,15 +153,19 @@ impl EvmSource {
             .collect();
         let answer = self
             .endpoints()
-            .request(METHOD, OnRangeError::Retry, |p| {
-                let params = &params;
-                async move {
-                    batch::<_, Option<RpcHeader>>(p, METHOD, params)
-                        .await?
-                        .into_iter()
-                        .collect::<Result<Vec<_>, _>>()
-                }
-            })
+            .request(
+                METHOD,
+                OnRangeError::Retry,
+                |Endpoint { provider: p, .. }| {
+                    let params = &params;
+                    async move {
+                        batch::<_, Option<RpcHeader>>(p, METHOD, params)
+                            .await?
+                            .into_iter()
+                            .collect::<Result<Vec<_>, _>>()
+                    }
+                },
+            )
             .await?;
         let endpoint = answer.endpoint.to_string();
         let mut out = Vec::with_capacity(params.len());

@@ -152,9 +152,11 @@ impl EvmSource {
     pub async fn chain_id(&self) -> Result<u64, SourceError> {
         let answer = self
             .endpoints()
-            .request("eth_chainId", OnRangeError::Retry, |p| async move {
-                p.get_chain_id().await
-            })
+            .request(
+                "eth_chainId",
+                OnRangeError::Retry,
+                |Endpoint { provider: p, .. }| async move { p.get_chain_id().await },
+            )
             .await?;
         Ok(answer.value)
     }

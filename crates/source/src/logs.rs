@@ -125,7 +125,7 @@ impl EvmSource {
             };
             let result = self
                 .endpoints()
-                .request_at(METHOD, on_range, |endpoint| {
+                .request(METHOD, on_range, |endpoint| {
                     let filter = &filter;
                     async move {
                         match endpoint.http {

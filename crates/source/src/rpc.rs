@@ -152,24 +152,9 @@ impl Endpoints {
         }
     }
 
-    /// Runs `call` against the preferred endpoint's provider, retrying
-    /// retryable failures with backoff on the next endpoints.
+    /// Runs `call` against the preferred endpoint, retrying retryable
+    /// failures with backoff on the next endpoints.
     pub async fn request<T, F, Fut>(
-        &self,
-        method: &'static str,
-        on_range: OnRangeError,
-        call: F,
-    ) -> Result<Answer<T>, SourceError>
-    where
-        F: Fn(DynProvider) -> Fut,
-        Fut: Future<Output = TransportResult<T>>,
-    {
-        self.request_at(method, on_range, |endpoint| call(endpoint.provider))
-            .await
-    }
-
-    /// [`Endpoints::request`] with the whole endpoint handed to `call`.
-    pub async fn request_at<T, F, Fut>(
         &self,
         method: &'static str,
         on_range: OnRangeError,

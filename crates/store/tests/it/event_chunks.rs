@@ -38,6 +38,15 @@ fn text(e: &StoredEvent) -> &str {
     }
 }
 
+/// A replay of stored blocks: events on top of `cursor`, which does not move.
+fn replay(cursor: u64, events: Vec<StoredEvent>) -> Batch {
+    Batch {
+        cursor: None,
+        headers: vec![],
+        ..batch(Some(cursor), cursor, events, vec![], vec![])
+    }
+}
+
 /// Every event of `query`, read `page` at a time through the API's cursor.
 async fn read_all(store: &Store, query: EventQuery, page: u32) -> Vec<EventRow> {
     let mut out: Vec<EventRow> = Vec::new();
@@ -203,11 +212,7 @@ async fn a_replayed_range_stores_only_the_missing_events(backend: Backend) {
     );
     // A replay batch (no cursor move) carrying the whole block adds the
     // three the node had dropped, and a second replay adds nothing.
-    let replay = Batch {
-        cursor: None,
-        headers: vec![],
-        ..batch(Some(1), 1, all.clone(), vec![], vec![])
-    };
+    let replay = replay(1, all.clone());
     assert_eq!(
         store.commit(&replay).await.expect("replay"),
         3,
@@ -362,11 +367,7 @@ async fn events_written_with_their_abi_read_back_rendered(backend: Backend) {
         let block_2 = batch(Some(1), 2, second, vec![], vec![]);
         store.commit(&block_2).await.expect("block 2");
     }
-    let replay = Batch {
-        cursor: None,
-        headers: vec![],
-        ..batch(Some(2), 2, unrendered.clone(), vec![], vec![])
-    };
+    let replay = replay(2, unrendered.clone());
     assert_eq!(
         abi_store.commit(&replay).await.expect("replay"),
         0,
