@@ -357,9 +357,12 @@ async fn read_cursor(
     }
 }
 
-/// Rows per state upsert statement (two binds each): full ones reuse one
-/// prepared statement.
+/// Rows per state upsert statement of one scope (two binds each; twice as
+/// many as of mixed scopes, four binds each).
 const STATE_ROWS: usize = 8192;
+
+/// Fewest keys of one (kind, scope) in a batch that get statements of their own.
+const SCOPE_ROWS_MIN: usize = 64;
 
 /// Rows per statement for a table of `columns` columns.
 fn chunk_rows(columns: usize) -> usize {
@@ -374,49 +377,28 @@ pub(crate) async fn write_state(
 ) -> Result<(), StoreError> {
     let (zero, nonzero): (Vec<&StateWrite>, Vec<&StateWrite>) =
         writes.iter().partition(|w| w.value.is_zero());
-    // Per (kind, scope), since a batch's keys share few of them (a token's
-    // balances): each row binds only its subject and value. Five binds a
-    // row made encoding and binding the arguments about a third of
-    // PostgreSQL's time for the state step.
+    // Per (kind, scope), since a batch's keys mostly share a few of them (a
+    // token's balances): each row binds only its subject and value. Five
+    // binds a row made encoding and binding the arguments about a third of
+    // PostgreSQL's time for the state step. Scopes with few keys (many
+    // pairs of a factory, say) share statements, four binds a row, rather
+    // than taking a round trip each.
     let mut groups: BTreeMap<(StateKind, Address), Vec<&StateWrite>> = BTreeMap::new();
     for w in nonzero {
         groups.entry((w.key.kind, w.key.scope)).or_default().push(w);
     }
-    let value = match d {
-        Dialect::Sqlite => "column2",
-        Dialect::Postgres => "CAST(column2 AS NUMERIC(78,0))",
-    };
-    for ((kind, scope), group) in groups {
-        for chunk in group.chunks(STATE_ROWS) {
-            let mut q = Sql::new(
-                d,
-                "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
-            );
-            q.cache(chunk.len() == STATE_ROWS);
-            q.bind_u64("chain_id", chain_id)?
-                .push(", ")
-                .bind(kind.code())
-                .push(", ")
-                .bind(scope.to_vec())
-                .push(", column1, ")
-                .push(value)
-                .push(" FROM (VALUES ");
-            for (i, w) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(w.key.subject.to_vec()).push(", ");
-                match d {
-                    Dialect::Sqlite => q.bind(w.value.to_be_bytes_vec()),
-                    Dialect::Postgres => q.bind(w.value.to_string()),
-                };
-                q.push(")");
-            }
-            // `WHERE true`: SQLite reads an upsert's SELECT without a WHERE
-            // as a join whose ON clause is the ON CONFLICT.
-            q.push(
-                ") AS v WHERE true ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
-            );
-            q.execute(&mut **tx).await?;
+    let mut mixed = Vec::new();
+    for (scope, group) in groups {
+        if group.len() < SCOPE_ROWS_MIN {
+            mixed.extend(group);
+            continue;
         }
+        for chunk in group.chunks(STATE_ROWS) {
+            upsert_state(tx, d, chain_id, Some(scope), chunk).await?;
+        }
+    }
+    for chunk in mixed.chunks(STATE_ROWS / 2) {
+        upsert_state(tx, d, chain_id, None, chunk).await?;
     }
     for ((kind, scope), subjects) in crate::state::group_by_scope(zero.iter().map(|w| &w.key)) {
         for chunk in subjects.chunks(MAX_BINDS - 3) {
@@ -432,6 +414,69 @@ pub(crate) async fn write_state(
             q.execute(&mut **tx).await?;
         }
     }
+    Ok(())
+}
+
+/// One state upsert of `rows`: with `scope`, all of that kind and scope,
+/// which are bound once; else each row binds its kind and scope too. A
+/// statement of the full size is prepared once and reused.
+async fn upsert_state(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    scope: Option<(StateKind, Address)>,
+    rows: &[&StateWrite],
+) -> Result<(), StoreError> {
+    let mut q = Sql::new(
+        d,
+        "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
+    );
+    q.bind_u64("chain_id", chain_id)?.push(", ");
+    let value = match scope {
+        Some((kind, scope)) => {
+            q.cache(rows.len() == STATE_ROWS);
+            q.bind(kind.code())
+                .push(", ")
+                .bind(scope.to_vec())
+                .push(", column1, ");
+            if d == Dialect::Sqlite {
+                "column2"
+            } else {
+                "CAST(column2 AS NUMERIC(78,0))"
+            }
+        }
+        None => {
+            q.cache(rows.len() == STATE_ROWS / 2);
+            q.push("column1, column2, column3, ");
+            if d == Dialect::Sqlite {
+                "column4"
+            } else {
+                "CAST(column4 AS NUMERIC(78,0))"
+            }
+        }
+    };
+    q.push(value).push(" FROM (VALUES ");
+    for (i, w) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        if scope.is_none() {
+            q.bind(w.key.kind.code())
+                .push(", ")
+                .bind(w.key.scope.to_vec())
+                .push(", ");
+        }
+        q.bind(w.key.subject.to_vec()).push(", ");
+        match d {
+            Dialect::Sqlite => q.bind(w.value.to_be_bytes_vec()),
+            Dialect::Postgres => q.bind(w.value.to_string()),
+        };
+        q.push(")");
+    }
+    // `WHERE true`: SQLite reads an upsert's SELECT without a WHERE as a
+    // join whose ON clause is the ON CONFLICT.
+    q.push(
+        ") AS v WHERE true ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
+    );
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
