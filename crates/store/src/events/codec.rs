@@ -166,17 +166,20 @@ pub(crate) fn chunk(events: &[&StoredEvent]) -> Vec<ChunkRow> {
 /// One chunk of events that share block, emitter and contract, in log order.
 fn chunk_row(events: &[&StoredEvent]) -> ChunkRow {
     let head = events[0];
-    let mut body;
-    if abi_body::abi_of(head).is_some() {
-        body = Vec::with_capacity(64 + events.len() * 120);
+    // [`chunk`] makes runs of one kind of arguments, so neither branch
+    // meets an event of the other kind.
+    let body = if abi_body::abi_of(head).is_some() {
+        let mut body = Vec::with_capacity(64 + events.len() * 120);
         body.push(FORMAT_ABI_V2);
         abi_body::encode(events, &mut body);
+        body
     } else {
         let entries: Vec<EntryRef<'_>> = events.iter().filter_map(|e| EntryRef::of(e)).collect();
-        body = Vec::with_capacity(1 + entries.len() * 320);
+        let mut body = Vec::with_capacity(1 + entries.len() * 320);
         body.push(FORMAT_RLP_V1);
         alloy_rlp::encode_list(&entries, &mut body);
-    }
+        body
+    };
     ChunkRow {
         block_number: head.log.block_number,
         first_log_index: head.log.log_index,
