@@ -91,7 +91,7 @@ impl Snapshot {
         events
             .into_iter()
             .map(|e| {
-                let args = e.args_text()?;
+                let args = e.args_value()?;
                 Ok(EventRow {
                     chain_id: e.chain_id,
                     block_number: e.log.block_number,
@@ -101,9 +101,7 @@ impl Snapshot {
                     contract: e.contract,
                     address: e.log.address,
                     event: e.event,
-                    args: serde_json::from_str(&args).map_err(|err| StoreError::Corrupt {
-                        what: format!("event args: {err}"),
-                    })?,
+                    args,
                 })
             })
             .collect()

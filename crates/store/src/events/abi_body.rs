@@ -307,10 +307,14 @@ mod tests {
         for (b, e) in back.iter().zip(&events).take(4) {
             let d = if e.event == "Note" { &n } else { &t };
             assert_eq!(b.args_text().unwrap(), d.render(&e.log).unwrap());
+            // The API's value, built without the text, is the text's.
+            let parsed: serde_json::Value = serde_json::from_str(&b.args_text().unwrap()).unwrap();
+            assert_eq!(b.args_value().unwrap(), parsed);
         }
         // A log whose topic 0 is not its ABI's selector was stored whole,
         // but cannot be rendered by that ABI: an error, never a panic.
         assert!(back[4].args_text().is_err());
+        assert!(back[4].args_value().is_err());
     }
 
     /// A Transfer takes about a third of the bytes it took with its text.
@@ -340,7 +344,7 @@ mod tests {
         let texts: Vec<String> = rows
             .iter()
             .flat_map(|r| unchunk(&head(), &r.body, decoders).unwrap())
-            .map(|e| e.args_text().unwrap())
+            .map(|e| e.args_text().unwrap().into_owned())
             .collect();
         assert_eq!(texts[1], r#"{"x":"1"}"#);
         assert_eq!(texts[2], t.render(&events[2].log).unwrap());

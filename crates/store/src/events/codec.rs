@@ -9,6 +9,7 @@
 //! - 2: raw logs with their event ABIs, rendered when read
 //!   ([`super::abi_body`]); what the indexer writes.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, Bytes};
@@ -113,12 +114,31 @@ impl ChunkEvent {
     }
 
     /// The arguments as API JSON text.
-    pub fn args_text(&self) -> Result<String, StoreError> {
+    pub fn args_text(&self) -> Result<Cow<'_, str>, StoreError> {
         match &self.args {
-            ChunkArgs::Text(text) => Ok(text.clone()),
-            ChunkArgs::Abi(decoder) => decoder.render(&self.log).map_err(|e| StoreError::Corrupt {
-                what: format!("stored event: {e}"),
-            }),
+            ChunkArgs::Text(text) => Ok(Cow::Borrowed(text)),
+            ChunkArgs::Abi(decoder) => decoder
+                .render(&self.log)
+                .map(Cow::Owned)
+                .map_err(|e| self.corrupt(e)),
+        }
+    }
+
+    /// The arguments as the API's JSON value: for format 2 built from the
+    /// decoded values, not written as text and parsed back.
+    pub fn args_value(&self) -> Result<serde_json::Value, StoreError> {
+        match &self.args {
+            ChunkArgs::Text(text) => serde_json::from_str(text).map_err(|e| self.corrupt(e)),
+            ChunkArgs::Abi(decoder) => decoder
+                .decode(&self.log)
+                .map(|values| decoder.args_value(&values))
+                .map_err(|e| self.corrupt(e)),
+        }
+    }
+
+    fn corrupt(&self, error: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            what: format!("event args: {error}"),
         }
     }
 }
@@ -309,7 +329,7 @@ mod tests {
             assert_eq!(b.log, e.log);
             assert_eq!(b.contract, e.contract);
             assert_eq!(b.event, e.event);
-            assert_eq!(EventArgs::Text(b.args_text().unwrap()), e.args);
+            assert_eq!(EventArgs::Text(b.args_text().unwrap().into_owned()), e.args);
         }
     }
 
