@@ -8,7 +8,7 @@ use alloy::primitives::Address;
 use tributary_source::{EvmSource, LogFilter, SourceError};
 use tributary_store::ops::DeadLetter;
 use tributary_store::write::{Batch, Discovered};
-use tributary_types::{BlockHeader, EventArgs, RawLog, StateKey, StoredEvent};
+use tributary_types::{EventArgs, RawLog, StateKey, StoredEvent};
 
 use crate::overlay::Overlay;
 use crate::project::EventInput;
@@ -36,6 +36,13 @@ pub struct RangeStats {
     pub undecodable: u64,
     /// Events a projection rejected.
     pub rejected: u64,
+}
+
+impl std::ops::AddAssign for RangeStats {
+    fn add_assign(&mut self, other: Self) {
+        self.undecodable += other.undecodable;
+        self.rejected += other.rejected;
+    }
 }
 
 /// Scans `logs` for factory events and registers the addresses they reveal.
@@ -216,9 +223,12 @@ fn missing_keys(registry: &Registry, decoded: &[Decoded], overlay: &Overlay) -> 
             );
         }
     }
+    // Held keys go first: after a backfill's first batches the overlay holds
+    // nearly every key, and sorting a batch's keys (two per transfer) only to
+    // drop them all was a visible share of the indexer's CPU.
+    keys.retain(|k| !overlay.contains(k));
     keys.sort_unstable();
     keys.dedup();
-    keys.retain(|k| !overlay.contains(k));
     keys
 }
 
@@ -246,36 +256,25 @@ pub fn prepare(registry: &Registry, logs: Vec<RawLog>, overlay: &Overlay) -> Pen
     }
 }
 
-/// Inputs of the second half that come from the pipeline's position.
-pub struct Frame<'a> {
-    /// Chain id.
-    pub chain_id: u64,
-    /// The cursor the batch builds on.
-    pub parent: Option<u64>,
-    /// The header the cursor moves to (`None`: it stays).
-    pub cursor: Option<BlockHeader>,
-    /// Headers to keep.
-    pub headers: Vec<BlockHeader>,
-    /// Blocks at or below are final.
-    pub finalized: u64,
-    /// Discoveries made by [`discover`].
-    pub discovered: Vec<Discovered>,
-    /// Names of entries, by index (for stored events).
-    pub registry: &'a Registry,
-}
-
-/// Second half: apply projections in log order and build the batch.
-pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batch, RangeStats) {
+/// Second half: applies projections in log order, appending the stored
+/// events and dead letters to `batch`. The batch's state is what the
+/// overlay holds when the batch is closed, so several ranges may be applied
+/// into one batch.
+pub fn apply(
+    pending: Pending,
+    overlay: &mut Overlay,
+    registry: &Registry,
+    batch: &mut Batch,
+) -> RangeStats {
     let Pending {
         decoded,
         mut failed,
         mut stats,
         ..
     } = pending;
-    let registry = frame.registry;
-    let mut events = Vec::with_capacity(decoded.len());
+    batch.events.reserve(decoded.len());
     for d in decoded {
-        overlay.begin_block(d.log.block_number, frame.finalized);
+        overlay.begin_block(d.log.block_number, batch.finalized);
         for (routed, values) in &d.matches {
             let entry = registry.entry(routed.entry);
             let Some(projection) = &entry.projection else {
@@ -301,34 +300,18 @@ pub fn apply(pending: Pending, overlay: &mut Overlay, frame: Frame<'_>) -> (Batc
                 });
             }
         }
-        events.push(stored_event(registry, d, frame.chain_id));
+        batch.events.push(stored_event(registry, d, batch.chain_id));
     }
-    let (state, undo) = overlay.take_changes();
-    let batch = Batch {
-        chain_id: frame.chain_id,
-        parent: frame.parent,
-        cursor: frame.cursor,
-        events,
-        state,
-        undo,
-        headers: frame.headers,
-        discovered: frame.discovered,
-        tokens: Vec::new(),
-        finalized: frame.finalized,
-        dead_letters: failed
-            .into_iter()
-            .map(|f| DeadLetter {
-                chain_id: frame.chain_id,
-                log: f.log,
-                contract: f.contract,
-                event: Some(f.event),
-                error: f.error,
-            })
-            .collect(),
-        lease_epoch: None,
-        log: Vec::new(),
-    };
-    (batch, stats)
+    batch
+        .dead_letters
+        .extend(failed.into_iter().map(|f| DeadLetter {
+            chain_id: batch.chain_id,
+            log: f.log,
+            contract: f.contract,
+            event: Some(f.event),
+            error: f.error,
+        }));
+    stats
 }
 
 /// Loads `keys` from `values` into the overlay; keys without a stored value are zero.

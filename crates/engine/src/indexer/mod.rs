@@ -5,19 +5,21 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use tokio::sync::{broadcast, watch};
 use tributary_config::{ChainConfig, ContractConfig, ContractKind};
-use tributary_source::{EvmSource, FetchPlan, FetchedRange, HeaderMode, LogFilter, SourceError};
+use tributary_source::{EvmSource, FetchPlan, HeaderMode, LogFilter, SourceError};
 use tributary_store::lease::Lease;
 use tributary_store::{Store, StoreError};
 use tributary_types::BlockHeader;
 
 use crate::overlay::Overlay;
-use crate::range::{self, Frame};
+use crate::range;
 use crate::registry::Registry;
 use crate::reorg::{Ancestry, find_ancestor};
-use crate::{ChangeNotice, EngineError, ops, rebuild, refresh, tokens};
+use crate::{ChangeNotice, EngineError, ops, rebuild, tokens};
+
+mod open;
 
 /// Tuning of a chain indexer.
 #[derive(Debug, Clone)]
@@ -91,6 +93,8 @@ pub struct ChainIndexer {
     sync_target: u64,
     options: IndexerOptions,
     in_flight: Option<InFlight>,
+    /// Ranges applied to the overlay whose batch is not closed yet.
+    open: Option<open::Open>,
     /// The lease epoch batches are fenced with (`None`: no lease).
     lease_epoch: Option<u64>,
     /// Counters of the current run, for its `ingest_runs` record.
@@ -100,6 +104,8 @@ pub struct ChainIndexer {
     value_index_ok: bool,
     /// Whether this indexer suspended the value index for a bulk load.
     bulk_load: bool,
+    /// Whether a backfill ran since the store's statistics were refreshed.
+    analyze_due: bool,
 }
 
 /// A batch being committed while the next range is decoded and projected.
@@ -159,9 +165,11 @@ impl ChainIndexer {
             last_refresh: None,
             value_index_ok: false,
             bulk_load: false,
+            analyze_due: false,
             sync_target: 0,
             options,
             in_flight: None,
+            open: None,
             lease_epoch: None,
             counters: ops::RunCounters::default(),
         })
@@ -252,6 +260,7 @@ impl ChainIndexer {
                     if let Some(f) = self.in_flight.take() {
                         let _ = f.task.await;
                     }
+                    self.open = None;
                     self.overlay.clear();
                 }
                 other => return other,
@@ -350,6 +359,7 @@ impl ChainIndexer {
         }
         self.registry.set_discovered(&discovered);
         self.publish_filter();
+        self.open = None;
         self.overlay.clear();
         self.progress
             .send_modify(|p| p.indexed = self.cursor.map(|c| c.number));
@@ -476,16 +486,15 @@ impl ChainIndexer {
             self.sync(from, finalized, HeaderMode::LastOnly, finalized, shutdown)
                 .await?;
             // A backfill is a bulk load: fresh statistics keep the API's point
-            // reads on the primary key (see `Store::analyze`).
-            let t = Instant::now();
+            // reads on the primary key (see `Store::analyze`). With blocks
+            // above the finality depth still to follow, that waits until they
+            // are indexed too, rather than hold up their fetch.
+            self.analyze_due = true;
             if finalized >= head.number {
                 // No unfinalized blocks to follow first (see below).
                 self.restore_value_index().await?;
+                self.analyze().await;
             }
-            if let Err(e) = self.store.analyze().await {
-                tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
-            }
-            tracing::debug!(chain = %self.chain.name, seconds = t.elapsed().as_secs_f64(), "planner statistics refreshed");
             Ok(())
         } else {
             self.sync(from, head.number, HeaderMode::All, finalized, shutdown)
@@ -494,8 +503,23 @@ impl ChainIndexer {
             // the unfinalized window after a backfill: those blocks then
             // write balances without updating it. This also covers an index
             // left missing by a crash in a bulk load.
-            self.restore_value_index().await
+            self.restore_value_index().await?;
+            self.analyze().await;
+            Ok(())
         }
+    }
+
+    /// Refreshes the store's planner statistics after a backfill, if one
+    /// ran since the last refresh.
+    async fn analyze(&mut self) {
+        if !std::mem::take(&mut self.analyze_due) {
+            return;
+        }
+        let t = Instant::now();
+        if let Err(e) = self.store.analyze().await {
+            tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
+        }
+        tracing::debug!(chain = %self.chain.name, seconds = t.elapsed().as_secs_f64(), "planner statistics refreshed");
     }
 
     /// Rebuilds the value index if this indexer may have left it suspended.
@@ -540,242 +564,70 @@ impl ChainIndexer {
         let mut stream = Box::pin(self.source.fetch_ahead(from, to, plan));
         self.progress
             .send_modify(|p| p.backfilling = mode == HeaderMode::LastOnly);
-        let mut failed = None;
-        // A fetched range held back from a merge, to go first next round.
-        let mut carried: Option<FetchedRange> = None;
-        loop {
-            let fetched = match carried.take() {
-                Some(range) => Ok(range),
-                None => match stream.next().await {
-                    Some(fetched) => fetched,
-                    None => break,
-                },
-            };
+        while let Some(fetched) = stream.next().await {
             if *shutdown.borrow() {
+                self.discard_open().await?;
                 return self.settle().await;
             }
-            let mut batch = fetched?;
-            // Above the finality depth, ranges that are already fetched merge
-            // too (never waiting for one: at the head, a block is committed
-            // as soon as it arrives). Catching up over the unfinalized window
-            // after a backfill took one commit per block, each writing most
-            // of the holders again. Undo entries stay per block. A range
-            // whose first header does not link to the last one is not merged:
-            // it goes next on its own, where the cursor check finds the reorg.
-            while mode == HeaderMode::All && batch.logs.len() < self.chain.batch_events {
-                match stream.next().now_or_never() {
-                    Some(Some(Ok(next))) if links(&batch, &next) => merge(&mut batch, next),
-                    Some(Some(Ok(next))) => {
-                        carried = Some(next);
-                        break;
-                    }
-                    Some(Some(Err(e))) => {
-                        failed = Some(e);
-                        break;
-                    }
-                    Some(None) | None => break,
+            let range = match fetched {
+                Ok(range) => range,
+                Err(e) => {
+                    // What was applied before the failure is whole: commit it.
+                    self.close_batch(mode, to).await?;
+                    self.settle().await?;
+                    return Err(e.into());
                 }
-            }
-            // Below the finality depth, consecutive ranges merge into one
-            // commit of about `batch_events` events: fewer transactions, and a
-            // key touched in several ranges is written once. While the store
-            // is still busy with the previous batch, ranges that are already
-            // fetched keep merging (up to 3x): a slow store then gets fewer,
-            // larger commits instead of a queue.
-            while mode == HeaderMode::LastOnly
-                && (batch.logs.len() < self.chain.batch_events
-                    || (self.committing() && batch.logs.len() < self.chain.batch_events * 3))
-            {
-                match stream.next().await {
-                    Some(Ok(next)) => merge(&mut batch, next),
-                    Some(Err(e)) => {
-                        failed = Some(e);
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            let (batch_from, batch_to, logs) = (batch.from, batch.to, batch.logs.len());
-            if !self.apply_range(batch, mode, finalized).await? {
-                return self.settle().await;
-            }
-            // A bulk load: a full batch, with at least twice its blocks still
-            // to go, so the value index would be rewritten batch after batch.
-            if mode == HeaderMode::LastOnly
-                && logs >= self.chain.batch_events
-                && to.saturating_sub(batch_to) >= 2 * (batch_to - batch_from + 1)
-                && !self.bulk_load
-            {
-                let t = Instant::now();
-                // After the batch has landed: the store refreshes its
-                // statistics here, which must see the rows.
-                self.settle().await?;
-                self.store.suspend_value_index().await?;
-                self.value_index_ok = false;
-                self.bulk_load = true;
-                tracing::debug!(chain = %self.chain.name, after_block = batch_to, seconds = t.elapsed().as_secs_f64(), "bulk load: value index suspended");
-            }
-            if let Some(e) = failed.take() {
-                self.settle().await?;
-                return Err(e.into());
-            }
-        }
-        self.settle().await
-    }
-
-    /// Applies one fetched range as one batch. Returns false when a reorg
-    /// was found and undone instead (the caller starts over).
-    async fn apply_range(
-        &mut self,
-        fetched: FetchedRange,
-        mode: HeaderMode,
-        finalized: u64,
-    ) -> Result<bool, EngineError> {
-        let started = Instant::now();
-        let FetchedRange {
-            from,
-            to,
-            logs,
-            headers,
-            filter,
-        } = fetched;
-        if let (Some(cursor), Some(first)) = (self.cursor, headers.first())
-            && mode == HeaderMode::All
-            && first.number == cursor.number + 1
-            && first.parent_hash != cursor.hash
-        {
-            self.handle_possible_reorg().await?;
-            return Ok(false);
-        }
-        let Some(last) = headers.last().copied().filter(|h| h.number == to) else {
-            return Err(SourceError::Inconsistent {
-                endpoint: "fetch".into(),
-                method: "eth_getBlockByNumber",
-                detail: format!("range {from}..={to} came without the header of block {to}"),
-            }
-            .into());
-        };
-
-        let (logs, discovered) =
-            range::complete(&self.source, &mut self.registry, from, to, logs, &filter).await?;
-        self.publish_filter();
-        self.overlay
-            .track(crate::statelog::tracked_scopes(&self.registry));
-
-        let fetched_logs = logs.len();
-        let t_decode = Instant::now();
-        let pending = range::prepare(&self.registry, logs, &self.overlay);
-        let decode_s = t_decode.elapsed().as_secs_f64();
-        let t_load = Instant::now();
-        if !pending.keys.is_empty() {
-            let values = self
-                .store
-                .load_state(self.chain_id(), &pending.keys)
-                .await?;
-            range::load_into(&mut self.overlay, &pending.keys, &values);
-        }
-        let kept_headers = if mode == HeaderMode::All {
-            headers
-        } else {
-            vec![last]
-        };
-        let frame = Frame {
-            chain_id: self.chain_id(),
-            parent: self.cursor.map(|c| c.number),
-            cursor: Some(last),
-            headers: kept_headers,
-            finalized,
-            discovered,
-            registry: &self.registry,
-        };
-        let load_s = t_load.elapsed().as_secs_f64();
-        let t_apply = Instant::now();
-        let (mut batch, stats) = range::apply(pending, &mut self.overlay, frame);
-        if self.options.on_error == OnError::Halt
-            && let Some(l) = batch.dead_letters.first()
-        {
-            return Err(EngineError::Halted {
-                chain: self.chain.name.clone(),
-                contract: l.contract.clone(),
-                block: l.log.block_number,
-                log_index: l.log.log_index,
-                error: l.error.clone(),
-            });
-        }
-        batch.lease_epoch = self.lease_epoch;
-        // The first refresh waits for the batch that reaches the head: every
-        // store that indexes a chain then reads accruing values (interest,
-        // pending rewards) at the same block, wherever its batches ended, so
-        // two indexings of one chain hold the same state.
-        let refresh = mode == HeaderMode::All
-            && match self.last_refresh {
-                None => last.number >= self.sync_target,
-                Some(r) => last.number >= r + self.options.refresh_blocks.max(1),
             };
-        let view_frame = refresh::ViewFrame {
-            registry: &self.registry,
-            source: &self.source,
-            store: &self.store,
-            chain_id: self.chain_id(),
-            at: last,
-            finalized,
-            refresh,
-        };
-        refresh::apply_views(view_frame, &mut self.overlay, &mut batch).await?;
-        if refresh {
-            self.last_refresh = Some(last.number);
-        }
-        let apply_s = t_apply.elapsed().as_secs_f64();
-        for d in &batch.discovered {
-            if let Some(entry) = self
-                .registry
-                .entries()
-                .iter()
-                .find(|e| e.name == d.contract)
-                .filter(|e| is_token(e.kind))
-            {
-                batch.tokens.push(
-                    tokens::token_row(
-                        &self.source,
-                        self.chain_id(),
-                        d.address,
-                        &entry.name,
-                        entry.kind.as_str(),
-                    )
-                    .await,
-                );
+            let reaches_target = range.to >= to;
+            if !self.absorb(range, mode, finalized).await? {
+                return self.settle().await;
+            }
+            // Each range is applied as it arrives, and consecutive ones
+            // commit together, about `batch_events` events a commit: fewer
+            // transactions, and a key touched in several ranges is written
+            // once (undo entries stay per block). While the store is still
+            // busy with the previous batch, ranges keep joining the open one
+            // (up to 3x): a slow store then gets fewer, larger commits
+            // instead of a queue. The range that reaches the target closes
+            // its batch at once: at the head, a block is committed as soon
+            // as it arrives.
+            let logs = self.open.as_ref().map_or(0, |o| o.logs);
+            let size = self.chain.batch_events;
+            if reaches_target || (logs >= size && (!self.committing() || logs >= size * 3)) {
+                self.close_batch(mode, to).await?;
             }
         }
-        // Wait for the previous batch before this one may commit on top of it.
-        self.settle().await?;
-        let prepare_s = decode_s + load_s + apply_s;
-        let events = batch.events.len();
-        let dead_letters = batch.dead_letters.len();
-        let touched = crate::notice::touched(&batch, self.overlay.take_touched());
-        let store = self.store.clone();
-        let task = tokio::spawn(async move { store.commit(&batch).await });
-        self.in_flight = Some(InFlight {
-            task,
-            from,
-            to,
-            events,
-            dead_letters,
-            touched,
-            stats,
-            started,
-            prepare_s,
-        });
-        self.cursor = Some(last);
-        tracing::trace!(chain = %self.chain.name, from, to, logs = fetched_logs, decode_s, load_s, apply_s, "range prepared");
-        if self.overlay.len() > self.options.max_cached_keys {
-            self.settle().await?;
-            self.overlay.clear();
-        }
-        Ok(true)
+        self.close_batch(mode, to).await?;
+        self.settle().await
     }
 }
 
 impl ChainIndexer {
+    /// Closes the open batch and, when it was a full one of a backfill with
+    /// at least twice its blocks still to go before `to`, suspends the value
+    /// index for the rest of this bulk load (it would be rewritten batch
+    /// after batch).
+    async fn close_batch(&mut self, mode: HeaderMode, to: u64) -> Result<(), EngineError> {
+        let Some(closed) = self.close(mode).await? else {
+            return Ok(());
+        };
+        if mode == HeaderMode::LastOnly
+            && closed.logs >= self.chain.batch_events
+            && to.saturating_sub(closed.to) >= 2 * (closed.to - closed.from + 1)
+            && !self.bulk_load
+        {
+            let t = Instant::now();
+            // After the batch has landed: the store refreshes its
+            // statistics here, which must see the rows.
+            self.settle().await?;
+            self.store.suspend_value_index().await?;
+            self.value_index_ok = false;
+            self.bulk_load = true;
+            tracing::debug!(chain = %self.chain.name, after_block = closed.to, seconds = t.elapsed().as_secs_f64(), "bulk load: value index suspended");
+        }
+        Ok(())
+    }
+
     /// Whether the previous batch is still being committed.
     fn committing(&self) -> bool {
         self.in_flight
@@ -793,11 +645,15 @@ impl ChainIndexer {
         let wait_s = t_wait.elapsed().as_secs_f64();
         match result {
             Ok(Ok(_)) => {}
+            // A batch opened on top of the failed one is built on a cursor
+            // that was never stored.
             Ok(Err(e)) => {
+                self.open = None;
                 self.overlay.clear();
                 return Err(e.into());
             }
             Err(join) => {
+                self.open = None;
                 self.overlay.clear();
                 return Err(EngineError::Task(join.to_string()));
             }
@@ -832,32 +688,6 @@ impl ChainIndexer {
         });
         Ok(())
     }
-}
-
-/// Appends the next consecutive range to `into`. The merged filter is what
-/// both were fetched with, so addresses missing from either are completed
-/// over the whole merged range.
-fn merge(into: &mut FetchedRange, next: FetchedRange) {
-    into.to = next.to;
-    into.logs.extend(next.logs);
-    into.headers.extend(next.headers);
-    // An empty address list means "any address": intersect accordingly.
-    if into.filter.addresses.is_empty() {
-        into.filter.addresses = next.filter.addresses;
-    } else if !next.filter.addresses.is_empty() {
-        let theirs: std::collections::HashSet<_> = next.filter.addresses.iter().copied().collect();
-        into.filter.addresses.retain(|a| theirs.contains(a));
-    }
-}
-
-/// Whether `next` starts right after `range` and its first header's parent
-/// is `range`'s last header.
-fn links(range: &FetchedRange, next: &FetchedRange) -> bool {
-    next.from == range.to + 1
-        && matches!(
-            (range.headers.last(), next.headers.first()),
-            (Some(last), Some(first)) if last.is_parent_of(first)
-        )
 }
 
 /// Kinds whose contracts are ERC-20-like tokens listed by `/balances`.

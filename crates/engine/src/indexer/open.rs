@@ -1,0 +1,253 @@
+//! The batch in the making: fetched ranges are applied to the overlay one
+//! by one as they arrive, and committed together as one store batch.
+//!
+//! Applying a range as soon as it is fetched, while its logs are still in
+//! the CPU's caches, and committing several of them at once keep two costs
+//! apart: the work per event (decode, project) flows at the fetch's pace in
+//! small steps, and the work per commit (every key a batch changed is
+//! written once) is paid per batch. Merging fetched ranges first and
+//! applying them in one go made the indexer stall the fetch for the length
+//! of a large batch, so larger batches were slower.
+
+use std::time::Instant;
+
+use tributary_source::{FetchedRange, HeaderMode, SourceError};
+use tributary_store::write::Batch;
+use tributary_types::BlockHeader;
+
+use super::{ChainIndexer, InFlight};
+use crate::range::{self, RangeStats};
+use crate::{EngineError, refresh, tokens};
+
+/// Ranges applied to the overlay and not committed yet.
+pub(super) struct Open {
+    /// The batch so far: its events, headers, discoveries and dead letters
+    /// (its state is taken from the overlay when it closes).
+    batch: Batch,
+    /// First block of the batch.
+    from: u64,
+    /// Header of its last block: the cursor it commits.
+    last: BlockHeader,
+    /// Logs fetched for it.
+    pub(super) logs: usize,
+    stats: RangeStats,
+    started: Instant,
+    prepare_s: f64,
+}
+
+/// What a closed batch covered.
+pub(super) struct Closed {
+    /// First block.
+    pub(super) from: u64,
+    /// Last block.
+    pub(super) to: u64,
+    /// Logs fetched for it.
+    pub(super) logs: usize,
+}
+
+impl ChainIndexer {
+    /// Applies one fetched range to the overlay and adds it to the open
+    /// batch. Returns false when a reorg was found and undone instead (the
+    /// caller starts over).
+    pub(super) async fn absorb(
+        &mut self,
+        fetched: FetchedRange,
+        mode: HeaderMode,
+        finalized: u64,
+    ) -> Result<bool, EngineError> {
+        let started = Instant::now();
+        let FetchedRange {
+            from,
+            to,
+            logs,
+            headers,
+            filter,
+        } = fetched;
+        // The block this range must follow: the open batch's last, else the cursor.
+        let tip = self.open.as_ref().map(|o| o.last).or(self.cursor);
+        if let (Some(tip), Some(first)) = (tip, headers.first())
+            && mode == HeaderMode::All
+            && first.number == tip.number + 1
+            && first.parent_hash != tip.hash
+        {
+            self.discard_open().await?;
+            self.handle_possible_reorg().await?;
+            return Ok(false);
+        }
+        let Some(last) = headers.last().copied().filter(|h| h.number == to) else {
+            return Err(SourceError::Inconsistent {
+                endpoint: "fetch".into(),
+                method: "eth_getBlockByNumber",
+                detail: format!("range {from}..={to} came without the header of block {to}"),
+            }
+            .into());
+        };
+
+        let (logs, discovered) =
+            range::complete(&self.source, &mut self.registry, from, to, logs, &filter).await?;
+        self.publish_filter();
+        self.overlay
+            .track(crate::statelog::tracked_scopes(&self.registry));
+
+        let fetched_logs = logs.len();
+        let t_decode = Instant::now();
+        let pending = range::prepare(&self.registry, logs, &self.overlay);
+        let decode_s = t_decode.elapsed().as_secs_f64();
+        let t_load = Instant::now();
+        if !pending.keys.is_empty() {
+            let values = self
+                .store
+                .load_state(self.chain_id(), &pending.keys)
+                .await?;
+            range::load_into(&mut self.overlay, &pending.keys, &values);
+        }
+        let load_s = t_load.elapsed().as_secs_f64();
+        let t_apply = Instant::now();
+        let chain_id = self.chain_id();
+        let parent = self.cursor.map(|c| c.number);
+        let open = self.open.get_or_insert_with(|| Open {
+            batch: Batch {
+                chain_id,
+                parent,
+                ..Batch::default()
+            },
+            from,
+            last,
+            logs: 0,
+            stats: RangeStats::default(),
+            started,
+            prepare_s: 0.0,
+        });
+        open.batch.finalized = finalized;
+        open.batch.discovered.extend(discovered);
+        if mode == HeaderMode::All {
+            open.batch.headers.extend(headers);
+        }
+        let stats = range::apply(pending, &mut self.overlay, &self.registry, &mut open.batch);
+        open.last = last;
+        open.logs += fetched_logs;
+        open.stats += stats;
+        let apply_s = t_apply.elapsed().as_secs_f64();
+        open.prepare_s += decode_s + load_s + apply_s;
+        if self.options.on_error == super::OnError::Halt
+            && let Some(l) = open.batch.dead_letters.first()
+        {
+            return Err(EngineError::Halted {
+                chain: self.chain.name.clone(),
+                contract: l.contract.clone(),
+                block: l.log.block_number,
+                log_index: l.log.log_index,
+                error: l.error.clone(),
+            });
+        }
+        tracing::trace!(chain = %self.chain.name, from, to, logs = fetched_logs, decode_s, load_s, apply_s, "range prepared");
+        Ok(true)
+    }
+
+    /// Closes the open batch, if any: takes its state from the overlay,
+    /// adds the chain reads its changes call for, and starts its commit
+    /// once the batch before it has landed.
+    pub(super) async fn close(&mut self, mode: HeaderMode) -> Result<Option<Closed>, EngineError> {
+        let Some(Open {
+            mut batch,
+            from,
+            last,
+            logs,
+            stats,
+            started,
+            prepare_s,
+        }) = self.open.take()
+        else {
+            return Ok(None);
+        };
+        let (state, undo) = self.overlay.take_changes();
+        batch.state = state;
+        batch.undo = undo;
+        batch.cursor = Some(last);
+        if mode == HeaderMode::LastOnly {
+            // Below the finality depth only the cursor's header is kept.
+            batch.headers = vec![last];
+        }
+        batch.lease_epoch = self.lease_epoch;
+        // The first refresh waits for the batch that reaches the head: every
+        // store that indexes a chain then reads accruing values (interest,
+        // pending rewards) at the same block, wherever its batches ended, so
+        // two indexings of one chain hold the same state.
+        let refresh = mode == HeaderMode::All
+            && match self.last_refresh {
+                None => last.number >= self.sync_target,
+                Some(r) => last.number >= r + self.options.refresh_blocks.max(1),
+            };
+        let view_frame = refresh::ViewFrame {
+            registry: &self.registry,
+            source: &self.source,
+            store: &self.store,
+            chain_id: self.chain_id(),
+            at: last,
+            finalized: batch.finalized,
+            refresh,
+        };
+        refresh::apply_views(view_frame, &mut self.overlay, &mut batch).await?;
+        if refresh {
+            self.last_refresh = Some(last.number);
+        }
+        for d in &batch.discovered {
+            if let Some(entry) = self
+                .registry
+                .entries()
+                .iter()
+                .find(|e| e.name == d.contract)
+                .filter(|e| super::is_token(e.kind))
+            {
+                batch.tokens.push(
+                    tokens::token_row(
+                        &self.source,
+                        self.chain_id(),
+                        d.address,
+                        &entry.name,
+                        entry.kind.as_str(),
+                    )
+                    .await,
+                );
+            }
+        }
+        // Wait for the previous batch before this one may commit on top of it.
+        self.settle().await?;
+        let events = batch.events.len();
+        let dead_letters = batch.dead_letters.len();
+        let touched = crate::notice::touched(&batch, self.overlay.take_touched());
+        let store = self.store.clone();
+        let task = tokio::spawn(async move { store.commit(&batch).await });
+        self.in_flight = Some(InFlight {
+            task,
+            from,
+            to: last.number,
+            events,
+            dead_letters,
+            touched,
+            stats,
+            started,
+            prepare_s,
+        });
+        self.cursor = Some(last);
+        if self.overlay.len() > self.options.max_cached_keys {
+            self.settle().await?;
+            self.overlay.clear();
+        }
+        Ok(Some(Closed {
+            from,
+            to: last.number,
+            logs,
+        }))
+    }
+
+    /// Drops the open batch: its changes are only in the overlay, which is
+    /// cleared once the batch in flight (whose keys it also holds) landed.
+    pub(super) async fn discard_open(&mut self) -> Result<(), EngineError> {
+        if self.open.take().is_some() {
+            self.settle().await?;
+            self.overlay.clear();
+        }
+        Ok(())
+    }
+}
