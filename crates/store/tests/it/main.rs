@@ -96,8 +96,75 @@ both!(
     uint256_values_are_exact_and_sorted_numerically,
     rollback_restores_state_events_and_cursor,
     log_indexes_past_2_pow_31_and_odd_strings_round_trip,
-    state_writes_span_statements_scopes_and_kinds
+    state_writes_span_statements_scopes_and_kinds,
+    many_undo_entries_roll_back_exactly
 );
+
+/// Undo entries are written grouped (SQLite) or packed into a few
+/// parameters (PostgreSQL): blocks with thousands of keys of one token, a
+/// scatter of small tokens, both kinds and uint256 extremes roll back to
+/// exactly the values before each block, at two depths.
+async fn many_undo_entries_roll_back_exactly(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let big = Address::repeat_byte(0xb1);
+    let account = |i: u64| Address::left_padding_from(&i.to_be_bytes());
+    let keys: Vec<StateKey> = (0..3000u64)
+        .map(|i| StateKey::balance(big, account(i)))
+        .chain((0..40u64).map(|t| StateKey::balance(account(1000 + t), account(t))))
+        .chain((0..40u64).map(|t| StateKey::supply(account(1000 + t))))
+        .collect();
+    // The value of key i after block b (block 1 writes the first values).
+    let value = |i: usize, b: u64| match (i + b as usize) % 4 {
+        0 => U256::MAX - U256::from(b),
+        1 => U256::from(i as u64 * 1_000 + b),
+        2 => U256::from(10u64).pow(U256::from(70u64)) + U256::from(b),
+        _ => U256::from(b),
+    };
+    let writes = |b: u64| -> Vec<StateWrite> {
+        let mut w: Vec<StateWrite> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &key)| StateWrite {
+                key,
+                value: value(i, b),
+            })
+            .collect();
+        w.sort_by_key(|w| w.key);
+        w
+    };
+    store
+        .commit(&batch(None, 1, vec![], writes(1), vec![]))
+        .await
+        .expect("b1");
+    // Blocks 2 to 4 in one batch, each changing every key once.
+    let undo: Vec<UndoEntry> = (2..=4u64)
+        .flat_map(|b| {
+            keys.iter().enumerate().map(move |(i, &key)| UndoEntry {
+                block_number: b,
+                key,
+                previous: value(i, b - 1),
+            })
+        })
+        .collect();
+    let mut many = batch(Some(1), 4, vec![], writes(4), undo);
+    many.headers = (2..=4).map(|b| header(b, 1)).collect();
+    store.commit(&many).await.expect("b2..4");
+    for (ancestor, expected_block) in [(3u64, 3u64), (1, 1)] {
+        let cursor = store.cursor(CHAIN).await.expect("cursor").expect("some");
+        store
+            .rollback_to(CHAIN, &header(ancestor, 1), cursor.number, None)
+            .await
+            .expect("rollback");
+        let values = store.load_state(CHAIN, &keys).await.expect("state");
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(
+                values.get(key).copied().unwrap_or_default(),
+                value(i, expected_block),
+                "{backend:?}: key {i} after rolling back to block {ancestor}"
+            );
+        }
+    }
+}
 
 /// State writes are grouped per (kind, scope) into statements of a few
 /// thousand rows, and scopes with few keys share statements: a batch with
