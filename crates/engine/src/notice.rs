@@ -13,16 +13,24 @@ pub use tributary_types::notice::{ChangeNotice, MAX_TOUCHED_ACCOUNTS, Touched};
 pub(crate) fn touched(batch: &Batch, extra: Vec<Address>) -> Touched {
     let mut accounts: BTreeSet<Address> = extra.into_iter().filter(|a| !a.is_zero()).collect();
     let mut contracts = BTreeSet::new();
+    // A backfill batch touches tens of thousands of accounts and events:
+    // past the cap the accounts are not listed anyway, and events come in
+    // runs of one emitter.
+    let mut all = accounts.len() > MAX_TOUCHED_ACCOUNTS;
     for w in &batch.state {
         contracts.insert(w.key.scope);
-        if w.key.kind.is_per_account() {
+        if !all && w.key.kind.is_per_account() {
             accounts.insert(w.key.subject_address());
+            all = accounts.len() > MAX_TOUCHED_ACCOUNTS;
         }
     }
+    let mut last = None;
     for e in &batch.events {
-        contracts.insert(e.log.address);
+        if last != Some(e.log.address) {
+            last = Some(e.log.address);
+            contracts.insert(e.log.address);
+        }
     }
-    let all = accounts.len() > MAX_TOUCHED_ACCOUNTS;
     Touched {
         accounts: if all {
             Vec::new()
@@ -31,5 +39,73 @@ pub(crate) fn touched(batch: &Batch, extra: Vec<Address>) -> Touched {
         },
         contracts: contracts.into_iter().collect(),
         all,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{B256, Bytes, U256};
+    use tributary_types::{EventArgs, RawLog, StateKey, StateWrite, StoredEvent};
+
+    fn batch(accounts: u64, emitters: &[u8]) -> Batch {
+        let token = Address::repeat_byte(0xee);
+        let state = (1..=accounts)
+            .map(|i| StateWrite {
+                key: StateKey::balance(token, Address::left_padding_from(&i.to_be_bytes())),
+                value: U256::from(i),
+            })
+            .chain(std::iter::once(StateWrite {
+                key: StateKey::supply(token),
+                value: U256::from(1u64),
+            }))
+            .collect();
+        let events = emitters
+            .iter()
+            .map(|&b| StoredEvent {
+                chain_id: 1,
+                contract: "T".into(),
+                event: "Transfer".into(),
+                args: EventArgs::Text("{}".into()),
+                log: RawLog {
+                    block_number: 1,
+                    block_hash: B256::ZERO,
+                    tx_hash: B256::ZERO,
+                    tx_index: 0,
+                    log_index: 0,
+                    address: Address::repeat_byte(b),
+                    topics: vec![],
+                    data: Bytes::new(),
+                },
+            })
+            .collect();
+        Batch {
+            state,
+            events,
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn lists_accounts_and_contracts_each_once() {
+        let t = touched(&batch(3, &[1, 1, 2, 1]), vec![Address::repeat_byte(9)]);
+        assert!(!t.all);
+        assert_eq!(t.accounts.len(), 4, "three holders and the extra account");
+        assert_eq!(
+            t.contracts,
+            vec![
+                Address::repeat_byte(1),
+                Address::repeat_byte(2),
+                Address::repeat_byte(0xee)
+            ]
+        );
+    }
+
+    #[test]
+    fn past_the_cap_accounts_are_not_listed() {
+        let t = touched(&batch(MAX_TOUCHED_ACCOUNTS as u64 + 1, &[1]), Vec::new());
+        assert!(t.all);
+        assert!(t.accounts.is_empty());
+        assert_eq!(t.contracts.len(), 2);
     }
 }
