@@ -15,6 +15,7 @@ pub mod history;
 pub mod lease;
 pub mod maintain;
 pub mod ops;
+mod packed;
 pub mod positions;
 pub mod read;
 mod snapshot;

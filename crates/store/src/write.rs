@@ -367,9 +367,6 @@ const SCOPE_ROWS_MIN: usize = 64;
 /// Undo entries per statement of one (block, kind, scope): three binds each.
 const UNDO_ROWS: usize = 8192;
 
-/// Rows per PostgreSQL statement whose rows are packed into a few parameters.
-const PACKED_ROWS: usize = 100_000;
-
 /// Rows per statement for a table of `columns` columns.
 fn chunk_rows(columns: usize) -> usize {
     (MAX_BINDS / columns).max(1)
@@ -386,8 +383,8 @@ pub(crate) async fn write_state(
     // PostgreSQL takes the rows packed into a few parameters; SQLite, where
     // binding is an in-process call, per scope.
     if d == Dialect::Postgres {
-        for chunk in nonzero.chunks(PACKED_ROWS) {
-            upsert_state_packed(tx, chain_id, chunk).await?;
+        for chunk in nonzero.chunks(crate::packed::ROWS) {
+            crate::packed::upsert_state(tx, chain_id, chunk).await?;
         }
     } else {
         upsert_state_grouped(tx, chain_id, nonzero).await?;
@@ -436,75 +433,6 @@ async fn upsert_state_grouped(
         upsert_state(tx, chain_id, None, chunk).await?;
     }
     Ok(())
-}
-
-/// PostgreSQL's state upsert of `rows` in one statement of five
-/// parameters whatever the row count: kinds and values as comma-separated
-/// text, scopes and subjects as concatenated bytes, unpacked by the server.
-/// A parameter per value made parsing and binding about a third of each
-/// upsert's server time (8192 rows, 16k parameters, 12–30 ms to bind), on
-/// top of the driver encoding each one.
-async fn upsert_state_packed(
-    tx: &mut Transaction<'static, Any>,
-    chain_id: ChainId,
-    rows: &[&StateWrite],
-) -> Result<(), StoreError> {
-    let mut packed = Packed::with_capacity(rows.len());
-    for w in rows {
-        packed.push(w.key, w.value);
-    }
-    let mut q = Sql::new(
-        Dialect::Postgres,
-        "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
-    );
-    q.bind_u64("chain_id", chain_id)?;
-    q.push(", CAST(k AS SMALLINT), substring(");
-    q.bind(packed.scopes)
-        .push(" FROM CAST(i AS INTEGER) * 20 - 19 FOR 20), substring(")
-        .bind(packed.subjects)
-        .push(" FROM CAST(i AS INTEGER) * 32 - 31 FOR 32), CAST(v AS NUMERIC(78,0)) FROM unnest(string_to_array(")
-        .bind(packed.kinds)
-        .push(", ','), string_to_array(")
-        .bind(packed.values)
-        .push(
-            ", ',')) WITH ORDINALITY AS t (k, v, i) \
-             ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
-        );
-    q.execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// State keys and values packed into four parameters (see
-/// [`upsert_state_packed`]).
-struct Packed {
-    kinds: String,
-    scopes: Vec<u8>,
-    subjects: Vec<u8>,
-    values: String,
-}
-
-impl Packed {
-    fn with_capacity(rows: usize) -> Self {
-        Self {
-            kinds: String::with_capacity(rows * 2),
-            scopes: Vec::with_capacity(rows * 20),
-            subjects: Vec::with_capacity(rows * 32),
-            values: String::with_capacity(rows * 24),
-        }
-    }
-
-    fn push(&mut self, key: tributary_types::StateKey, value: alloy_primitives::U256) {
-        use std::fmt::Write;
-        if !self.values.is_empty() {
-            self.kinds.push(',');
-            self.values.push(',');
-        }
-        // Writing into a String cannot fail.
-        let _ = write!(self.kinds, "{}", key.kind.code());
-        let _ = write!(self.values, "{value}");
-        self.scopes.extend_from_slice(key.scope.as_slice());
-        self.subjects.extend_from_slice(key.subject.as_slice());
-    }
 }
 
 /// One SQLite state upsert of `rows`: with `scope`, all of that kind and
@@ -578,17 +506,17 @@ pub(crate) async fn insert_undo(
         None => 0,
     };
     if d == Dialect::Postgres {
-        for chunk in undo.chunks(PACKED_ROWS) {
-            insert_undo_packed(tx, chain_id, seq, chunk).await?;
+        for chunk in undo.chunks(crate::packed::ROWS) {
+            crate::packed::insert_undo(tx, chain_id, seq, chunk).await?;
             seq += chunk.len() as i64;
         }
         return Ok(());
     }
-    // SQLite's are grouped per (block, kind, scope) like state writes, each row binding
-    // its seq, subject and previous value: seven binds a row made the undo
-    // entries most of a commit's time above the finality depth. seq only
-    // has to be unique within a block (a block holds one entry per key),
-    // so the grouping may reorder entries.
+    // SQLite's are grouped per (block, kind, scope) like state writes, each
+    // row binding its seq, subject and previous value: seven binds a row
+    // made the undo entries most of a commit's time above the finality
+    // depth. seq only has to be unique within a block (a block holds one
+    // entry per key), so the grouping may reorder entries.
     let mut groups: BTreeMap<(u64, StateKind, Address), Vec<&UndoEntry>> = BTreeMap::new();
     for u in undo {
         groups
@@ -615,22 +543,15 @@ pub(crate) async fn insert_undo(
                 .bind(kind.code())
                 .push(", ")
                 .bind(scope.to_vec());
-            q.push(if d == Dialect::Sqlite {
-                ", column2, column3 FROM (VALUES "
-            } else {
-                ", column2, CAST(column3 AS NUMERIC(78,0)) FROM (VALUES "
-            });
+            q.push(", column2, column3 FROM (VALUES ");
             for (i, u) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" });
                 q.bind(seq)
                     .push(", ")
                     .bind(u.key.subject.to_vec())
-                    .push(", ");
-                match d {
-                    Dialect::Sqlite => q.bind(u.previous.to_be_bytes_vec()),
-                    Dialect::Postgres => q.bind(u.previous.to_string()),
-                };
-                q.push(")");
+                    .push(", ")
+                    .bind(u.previous.to_be_bytes_vec())
+                    .push(")");
                 seq += 1;
             }
             q.push(") AS v");
@@ -659,47 +580,6 @@ pub(crate) async fn insert_undo(
         }
         q.execute(&mut **tx).await?;
     }
-    Ok(())
-}
-
-/// PostgreSQL's insert of undo entries numbered from `seq`, packed like
-/// [`upsert_state_packed`] (block numbers as text too).
-async fn insert_undo_packed(
-    tx: &mut Transaction<'static, Any>,
-    chain_id: ChainId,
-    seq: i64,
-    undo: &[UndoEntry],
-) -> Result<(), StoreError> {
-    use std::fmt::Write;
-    let mut packed = Packed::with_capacity(undo.len());
-    let mut blocks = String::with_capacity(undo.len() * 10);
-    for u in undo {
-        if !blocks.is_empty() {
-            blocks.push(',');
-        }
-        // Writing into a String cannot fail.
-        let _ = write!(blocks, "{}", u.block_number);
-        packed.push(u.key, u.previous);
-    }
-    let mut q = Sql::new(
-        Dialect::Postgres,
-        "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) SELECT ",
-    );
-    q.bind_u64("chain_id", chain_id)?
-        .push(", CAST(b AS BIGINT), ")
-        .bind(seq)
-        .push(" + i - 1, CAST(k AS SMALLINT), substring(");
-    q.bind(packed.scopes)
-        .push(" FROM CAST(i AS INTEGER) * 20 - 19 FOR 20), substring(")
-        .bind(packed.subjects)
-        .push(" FROM CAST(i AS INTEGER) * 32 - 31 FOR 32), CAST(v AS NUMERIC(78,0)) FROM unnest(string_to_array(")
-        .bind(blocks)
-        .push(", ','), string_to_array(")
-        .bind(packed.kinds)
-        .push(", ','), string_to_array(")
-        .bind(packed.values)
-        .push(", ',')) WITH ORDINALITY AS t (b, k, v, i)");
-    q.execute(&mut **tx).await?;
     Ok(())
 }
 

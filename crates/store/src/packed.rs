@@ -1,0 +1,129 @@
+//! PostgreSQL's bulk row writes: rows packed into a few parameters.
+//!
+//! A parameter per value made parsing and binding about a third of each
+//! upsert's server time (8192 rows, 16k parameters, 12–30 ms to bind), on top
+//! of the driver encoding each one; sqlx's `Any` driver has neither arrays
+//! nor `COPY`. So kinds, block numbers and values travel as comma-separated
+//! text, scopes and subjects as concatenated bytes, and the server unpacks
+//! them with `unnest(...) WITH ORDINALITY`. Nothing is spliced into the SQL.
+
+use alloy_primitives::U256;
+use sqlx::{Any, Transaction};
+use tributary_types::{ChainId, StateKey, StateWrite, UndoEntry};
+
+use crate::sql::Sql;
+use crate::{Dialect, StoreError};
+
+/// Rows per statement.
+pub(crate) const ROWS: usize = 100_000;
+
+/// Upserts state `rows` in one statement of five parameters.
+pub(crate) async fn upsert_state(
+    tx: &mut Transaction<'static, Any>,
+    chain_id: ChainId,
+    rows: &[&StateWrite],
+) -> Result<(), StoreError> {
+    let mut packed = Packed::with_capacity(rows.len());
+    for w in rows {
+        packed.push(w.key, w.value);
+    }
+    let mut q = Sql::new(
+        Dialect::Postgres,
+        "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
+    );
+    q.bind_u64("chain_id", chain_id)?;
+    q.push(", CAST(k AS SMALLINT), ");
+    packed.push_columns(&mut q);
+    q.push(" FROM unnest(string_to_array(")
+        .bind(packed.kinds)
+        .push(", ','), string_to_array(")
+        .bind(packed.values)
+        .push(
+            ", ',')) WITH ORDINALITY AS t (k, v, i) \
+             ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
+        );
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// State keys and values packed into four parameters (see
+/// [`upsert_state`]).
+struct Packed {
+    kinds: String,
+    scopes: Vec<u8>,
+    subjects: Vec<u8>,
+    values: String,
+}
+
+impl Packed {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            kinds: String::with_capacity(rows * 2),
+            scopes: Vec::with_capacity(rows * 20),
+            subjects: Vec::with_capacity(rows * 32),
+            values: String::with_capacity(rows * 24),
+        }
+    }
+
+    fn push(&mut self, key: StateKey, value: U256) {
+        use std::fmt::Write;
+        if !self.values.is_empty() {
+            self.kinds.push(',');
+            self.values.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(self.kinds, "{}", key.kind.code());
+        let _ = write!(self.values, "{value}");
+        self.scopes.extend_from_slice(key.scope.as_slice());
+        self.subjects.extend_from_slice(key.subject.as_slice());
+    }
+
+    /// Appends the scope and subject columns of row `i` and the value of
+    /// column `v` (the `unnest` that follows names them).
+    fn push_columns(&mut self, q: &mut Sql) {
+        q.push("substring(")
+            .bind(std::mem::take(&mut self.scopes))
+            .push(" FROM CAST(i AS INTEGER) * 20 - 19 FOR 20), substring(")
+            .bind(std::mem::take(&mut self.subjects))
+            .push(" FROM CAST(i AS INTEGER) * 32 - 31 FOR 32), CAST(v AS NUMERIC(78,0))");
+    }
+}
+
+/// Inserts undo entries numbered from `seq` in one statement of seven
+/// parameters (block numbers as text too).
+pub(crate) async fn insert_undo(
+    tx: &mut Transaction<'static, Any>,
+    chain_id: ChainId,
+    seq: i64,
+    undo: &[UndoEntry],
+) -> Result<(), StoreError> {
+    use std::fmt::Write;
+    let mut packed = Packed::with_capacity(undo.len());
+    let mut blocks = String::with_capacity(undo.len() * 10);
+    for u in undo {
+        if !blocks.is_empty() {
+            blocks.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(blocks, "{}", u.block_number);
+        packed.push(u.key, u.previous);
+    }
+    let mut q = Sql::new(
+        Dialect::Postgres,
+        "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) SELECT ",
+    );
+    q.bind_u64("chain_id", chain_id)?
+        .push(", CAST(b AS BIGINT), ")
+        .bind(seq)
+        .push(" + i - 1, CAST(k AS SMALLINT), ");
+    packed.push_columns(&mut q);
+    q.push(" FROM unnest(string_to_array(")
+        .bind(blocks)
+        .push(", ','), string_to_array(")
+        .bind(packed.kinds)
+        .push(", ','), string_to_array(")
+        .bind(packed.values)
+        .push(", ',')) WITH ORDINALITY AS t (b, k, v, i)");
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
