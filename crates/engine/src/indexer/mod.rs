@@ -349,6 +349,11 @@ impl ChainIndexer {
         if let Some(f) = self.in_flight.take() {
             let _ = f.task.await;
         }
+        // Before anything that can fail: whatever the overlay holds beyond
+        // the store (an open batch, a batch that failed) must not outlive
+        // this call, even when reading the store fails.
+        self.open = None;
+        self.overlay.clear();
         self.cursor = self.store.cursor(self.chain_id()).await?;
         let mut discovered = HashMap::new();
         for e in self.registry.entries().iter().filter(|e| e.discovered) {
@@ -359,8 +364,6 @@ impl ChainIndexer {
         }
         self.registry.set_discovered(&discovered);
         self.publish_filter();
-        self.open = None;
-        self.overlay.clear();
         self.progress
             .send_modify(|p| p.indexed = self.cursor.map(|c| c.number));
         Ok(())
