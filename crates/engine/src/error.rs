@@ -74,11 +74,10 @@ pub enum EngineError {
 impl EngineError {
     /// Whether retrying later may succeed (the loop retries these itself).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Source(_)
-                | Self::Store(StoreError::Sql(_))
-                | Self::Store(StoreError::CursorConflict { .. })
-        )
+        match self {
+            Self::Source(_) | Self::Store(StoreError::CursorConflict { .. }) => true,
+            Self::Store(e @ StoreError::Sql(_)) => !e.is_deterministic(),
+            _ => false,
+        }
     }
 }

@@ -69,3 +69,72 @@ pub enum StoreError {
         value: u64,
     },
 }
+
+impl StoreError {
+    /// Whether the database rejected the statement itself, so running it
+    /// again can only fail the same way: PostgreSQL's SQLSTATE classes 22
+    /// (data exceptions) and 42 (syntax errors, undefined objects). A
+    /// chain that hits one stops with the error instead of retrying it
+    /// forever. SQLite's result codes are not classed this way, and lost
+    /// connections, locks and conflicts stay retryable.
+    pub fn is_deterministic(&self) -> bool {
+        let Self::Sql(sqlx::Error::Database(e)) = self else {
+            return false;
+        };
+        e.code().is_some_and(|code| {
+            code.len() == 5 && (code.starts_with("22") || code.starts_with("42"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+    use tributary_testkit::TestDb;
+
+    /// The error PostgreSQL gives for `sql`, through the same `Any` driver
+    /// the store uses.
+    async fn postgres_error(sql: &'static str) -> StoreError {
+        sqlx::any::install_default_drivers();
+        let db = TestDb::postgres().await.expect("PostgreSQL for this test");
+        let mut conn = sqlx::AnyConnection::connect(&db.url)
+            .await
+            .expect("connect");
+        let e = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect_err("the statement fails");
+        StoreError::Sql(e)
+    }
+
+    #[tokio::test]
+    async fn statements_the_database_rejects_are_deterministic() {
+        for sql in [
+            "SELECT substring('\\x00'::bytea FROM 1::bigint FOR 1)",
+            "SELECT * FROM no_such_table",
+            "SELECT CAST('x' AS NUMERIC)",
+        ] {
+            let e = postgres_error(sql).await;
+            assert!(e.is_deterministic(), "{sql}: {e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn conflicts_and_other_errors_stay_retryable() {
+        let e = postgres_error(
+            "CREATE TEMP TABLE t (k INT PRIMARY KEY); INSERT INTO t VALUES (1), (1)",
+        )
+        .await;
+        assert!(!e.is_deterministic(), "unique violation: {e}");
+        assert!(!StoreError::Sql(sqlx::Error::PoolTimedOut).is_deterministic());
+        assert!(
+            !StoreError::CursorConflict {
+                chain_id: 1,
+                expected: None,
+                found: Some(1)
+            }
+            .is_deterministic()
+        );
+    }
+}
