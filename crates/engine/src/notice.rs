@@ -9,10 +9,11 @@ use tributary_store::write::Batch;
 pub use tributary_types::notice::{ChangeNotice, MAX_TOUCHED_ACCOUNTS, Touched};
 
 /// What `batch` changes: accounts of per-account state (and `extra` accounts
-/// projections noted), contracts of any state or stored event.
-pub(crate) fn touched(batch: &Batch, extra: Vec<Address>) -> Touched {
+/// projections noted), contracts of any state or stored event (`emitters`
+/// of its events already written ahead too).
+pub(crate) fn touched(batch: &Batch, emitters: BTreeSet<Address>, extra: Vec<Address>) -> Touched {
     let mut accounts: BTreeSet<Address> = extra.into_iter().filter(|a| !a.is_zero()).collect();
-    let mut contracts = BTreeSet::new();
+    let mut contracts = emitters;
     // A backfill batch touches tens of thousands of accounts and events:
     // past the cap the accounts are not listed anyway, and events come in
     // runs of one emitter.
@@ -88,7 +89,11 @@ mod tests {
 
     #[test]
     fn lists_accounts_and_contracts_each_once() {
-        let t = touched(&batch(3, &[1, 1, 2, 1]), vec![Address::repeat_byte(9)]);
+        let t = touched(
+            &batch(3, &[1, 1, 2, 1]),
+            BTreeSet::new(),
+            vec![Address::repeat_byte(9)],
+        );
         assert!(!t.all);
         assert_eq!(t.accounts.len(), 4, "three holders and the extra account");
         assert_eq!(
@@ -102,8 +107,26 @@ mod tests {
     }
 
     #[test]
+    fn emitters_of_events_written_ahead_are_listed() {
+        let ahead = BTreeSet::from([Address::repeat_byte(3), Address::repeat_byte(1)]);
+        let t = touched(&batch(1, &[1]), ahead, Vec::new());
+        assert_eq!(
+            t.contracts,
+            vec![
+                Address::repeat_byte(1),
+                Address::repeat_byte(3),
+                Address::repeat_byte(0xee)
+            ]
+        );
+    }
+
+    #[test]
     fn past_the_cap_accounts_are_not_listed() {
-        let t = touched(&batch(MAX_TOUCHED_ACCOUNTS as u64 + 1, &[1]), Vec::new());
+        let t = touched(
+            &batch(MAX_TOUCHED_ACCOUNTS as u64 + 1, &[1]),
+            BTreeSet::new(),
+            Vec::new(),
+        );
         assert!(t.all);
         assert!(t.accounts.is_empty());
         assert_eq!(t.contracts.len(), 2);

@@ -14,6 +14,7 @@ mod events;
 pub mod history;
 pub mod lease;
 pub mod maintain;
+mod open_batch;
 pub mod ops;
 mod packed;
 pub mod positions;
@@ -33,6 +34,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use dialect::Dialect;
 pub use error::StoreError;
+pub use open_batch::OpenBatch;
 pub use snapshot::Snapshot;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -160,70 +160,7 @@ impl Store {
     /// Writes a batch in one transaction, if the stored cursor is still
     /// `batch.parent`. Returns how many events were new.
     pub async fn commit(&self, batch: &Batch) -> Result<u64, StoreError> {
-        let d = self.dialect;
-        let mut tx = self.writer().begin().await?;
-        let found = read_cursor(&mut tx, d, batch.chain_id).await?;
-        if found != batch.parent {
-            return Err(StoreError::CursorConflict {
-                chain_id: batch.chain_id,
-                expected: batch.parent,
-                found,
-            });
-        }
-        if let Some(epoch) = batch.lease_epoch {
-            crate::lease::check_fence(&mut tx, d, batch.chain_id, epoch).await?;
-        }
-        let t = std::time::Instant::now();
-        let inserted = crate::events::insert(&mut tx, d, batch.chain_id, &batch.events).await?;
-        let events_s = t.elapsed().as_secs_f64();
-        write_state(&mut tx, d, batch.chain_id, &batch.state).await?;
-        let state_s = t.elapsed().as_secs_f64() - events_s;
-        insert_undo(&mut tx, d, batch.chain_id, &batch.undo).await?;
-        insert_headers(&mut tx, d, batch.chain_id, &batch.headers).await?;
-        insert_discovered(&mut tx, d, batch.chain_id, &batch.discovered).await?;
-        crate::ops::insert_dead_letters(&mut tx, d, &batch.dead_letters).await?;
-        crate::history::write_log(&mut tx, d, batch.chain_id, &batch.log).await?;
-        let rest_s = t.elapsed().as_secs_f64() - events_s - state_s;
-        upsert_tokens(&mut tx, d, &batch.tokens).await?;
-        if let Some(cursor) = &batch.cursor {
-            let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
-            q.bind_u64("block", cursor.number)?
-                .push(", indexed_hash = ")
-                .bind(cursor.hash.to_vec());
-            q.push(", indexed_timestamp = ")
-                .bind_u64("timestamp", cursor.timestamp)?;
-            q.push(", event_count = event_count + ")
-                .bind_u64("count", inserted)?;
-            q.push(", last_error = NULL WHERE chain_id = ")
-                .bind_u64("chain_id", batch.chain_id)?;
-            q.execute(&mut *tx).await?;
-            prune(
-                &mut tx,
-                d,
-                batch.chain_id,
-                batch.finalized.min(cursor.number),
-            )
-            .await?;
-        } else if inserted > 0 {
-            let mut q = Sql::new(d, "UPDATE chains SET event_count = event_count + ");
-            q.bind_u64("count", inserted)?
-                .push(" WHERE chain_id = ")
-                .bind_u64("chain_id", batch.chain_id)?;
-            q.execute(&mut *tx).await?;
-        }
-        let t_commit = std::time::Instant::now();
-        tx.commit().await?;
-        self.after_commit();
-        tracing::trace!(
-            events = batch.events.len(),
-            events_s,
-            keys = batch.state.len(),
-            state_s,
-            rest_s,
-            commit_s = t_commit.elapsed().as_secs_f64(),
-            "commit steps"
-        );
-        Ok(inserted)
+        self.open_batch().await?.commit(batch).await
     }
 
     /// Undoes every block above `ancestor` in one transaction: state goes back
@@ -331,7 +268,7 @@ pub(crate) fn header_from_row(r: &sqlx::any::AnyRow) -> Result<BlockHeader, Stor
     })
 }
 
-async fn read_cursor(
+pub(crate) async fn read_cursor(
     conn: &mut sqlx::AnyConnection,
     d: Dialect,
     chain_id: ChainId,
@@ -583,7 +520,7 @@ pub(crate) async fn insert_undo(
     Ok(())
 }
 
-async fn insert_headers(
+pub(crate) async fn insert_headers(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     chain_id: ChainId,
@@ -613,7 +550,7 @@ async fn insert_headers(
     Ok(())
 }
 
-async fn insert_discovered(
+pub(crate) async fn insert_discovered(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     chain_id: ChainId,
@@ -677,7 +614,7 @@ pub(crate) async fn upsert_tokens(
 
 /// Drops undo entries at or below `finalized` and headers below it: those
 /// blocks can no longer be reorged, so backfill pays nothing for reorg safety.
-async fn prune(
+pub(crate) async fn prune(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     chain_id: ChainId,

@@ -20,6 +20,13 @@ use crate::reorg::{Ancestry, find_ancestor};
 use crate::{ChangeNotice, EngineError, ops, rebuild, tokens};
 
 mod open;
+mod stream;
+
+/// Below the finality depth, how many `batch_events` one batch takes (its
+/// events stream into the store as they come). Every key a batch changed
+/// is written once per commit: on a backfill of one busy token, batches of
+/// 100k events instead of 20–60k cut PostgreSQL's time by a quarter.
+const STREAMED_BATCHES: usize = 8;
 
 /// Tuning of a chain indexer.
 #[derive(Debug, Clone)]
@@ -115,7 +122,9 @@ pub struct ChainIndexer {
 /// rollback only starts, after the commit has settled. The store's cursor
 /// guard keeps the commits in order.
 struct InFlight {
-    task: tokio::task::JoinHandle<Result<u64, tributary_store::StoreError>>,
+    task: tokio::task::JoinHandle<Result<u64, EngineError>>,
+    /// Ends (its sender dropped) when the commit task does.
+    landed: Option<tokio::sync::oneshot::Receiver<()>>,
     from: u64,
     to: u64,
     events: usize,
@@ -586,17 +595,23 @@ impl ChainIndexer {
                 return self.settle().await;
             }
             // Each range is applied as it arrives, and consecutive ones
-            // commit together, about `batch_events` events a commit: fewer
-            // transactions, and a key touched in several ranges is written
-            // once (undo entries stay per block). While the store is still
-            // busy with the previous batch, ranges keep joining the open one
-            // (up to 3x): a slow store then gets fewer, larger commits
-            // instead of a queue. The range that reaches the target closes
-            // its batch at once: at the head, a block is committed as soon
-            // as it arrives.
+            // commit together: fewer transactions, and a key touched in
+            // several ranges is written once (undo entries stay per block).
+            // Above the finality depth a commit takes about `batch_events`
+            // events; while the store is still busy with the previous
+            // batch, ranges keep joining the open one (up to 3x): a slow
+            // store then gets fewer, larger commits instead of a queue.
+            // Below it, events go into the batch's transaction as they come
+            // (see `stream`), so a batch can be much longer at no cost in
+            // memory. The range that reaches the target closes its batch at
+            // once: at the head, a block is committed as soon as it arrives.
             let logs = self.open.as_ref().map_or(0, |o| o.logs);
             let size = self.chain.batch_events;
-            if reaches_target || (logs >= size && (!self.committing() || logs >= size * 3)) {
+            let full = match mode {
+                HeaderMode::LastOnly => logs >= size * STREAMED_BATCHES,
+                HeaderMode::All => logs >= size && (!self.committing() || logs >= size * 3),
+            };
+            if reaches_target || full {
                 self.close_batch(mode, to).await?;
             }
         }
@@ -653,7 +668,7 @@ impl ChainIndexer {
             Ok(Err(e)) => {
                 self.open = None;
                 self.overlay.clear();
-                return Err(e.into());
+                return Err(e);
             }
             Err(join) => {
                 self.open = None;

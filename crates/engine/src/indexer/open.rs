@@ -9,12 +9,16 @@
 //! applying them in one go made the indexer stall the fetch for the length
 //! of a large batch, so larger batches were slower.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
+
+use alloy::primitives::Address;
 
 use tributary_source::{FetchedRange, HeaderMode, SourceError};
 use tributary_store::write::Batch;
 use tributary_types::BlockHeader;
 
+use super::stream::EventStream;
 use super::{ChainIndexer, InFlight};
 use crate::range::{self, RangeStats};
 use crate::{EngineError, refresh, tokens};
@@ -33,6 +37,13 @@ pub(super) struct Open {
     stats: RangeStats,
     started: Instant,
     prepare_s: f64,
+    /// Below the finality depth: the store transaction the batch's events
+    /// have been sent into so far (see [`EventStream`]).
+    stream: Option<EventStream>,
+    /// Events sent into it.
+    streamed: usize,
+    /// Emitters of those events (for the change notice).
+    emitters: BTreeSet<Address>,
 }
 
 /// What a closed batch covered.
@@ -117,6 +128,9 @@ impl ChainIndexer {
             stats: RangeStats::default(),
             started,
             prepare_s: 0.0,
+            stream: None,
+            streamed: 0,
+            emitters: BTreeSet::new(),
         });
         open.batch.finalized = finalized;
         open.batch.discovered.extend(discovered);
@@ -141,7 +155,48 @@ impl ChainIndexer {
             });
         }
         tracing::trace!(chain = %self.chain.name, from, to, logs = fetched_logs, decode_s, load_s, apply_s, "range prepared");
+        if mode == HeaderMode::LastOnly {
+            self.stream_events().await?;
+        }
         Ok(true)
+    }
+
+    /// Sends the open batch's events into its store transaction once there
+    /// are a commit's worth (`batch_events`), so that a long batch below
+    /// the finality depth does not hold them all in memory.
+    async fn stream_events(&mut self) -> Result<(), EngineError> {
+        // Publish the batch before as soon as it landed, not only when this
+        // one closes.
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.task.is_finished())
+        {
+            self.settle().await?;
+        }
+        let chain_id = self.chain_id();
+        let store = self.store.clone();
+        let size = self.chain.batch_events;
+        let Some(open) = self.open.as_mut().filter(|o| o.batch.events.len() >= size) else {
+            return Ok(());
+        };
+        let events = std::mem::take(&mut open.batch.events);
+        open.streamed += events.len();
+        let mut last = None;
+        for e in &events {
+            if last != Some(e.log.address) {
+                last = Some(e.log.address);
+                open.emitters.insert(e.log.address);
+            }
+        }
+        open.stream = Some(match open.stream.take() {
+            Some(stream) => stream.push(chain_id, events).await?,
+            None => {
+                let after = self.in_flight.as_mut().and_then(|f| f.landed.take());
+                EventStream::start(store, chain_id, events, after)
+            }
+        });
+        Ok(())
     }
 
     /// Closes the open batch, if any: takes its state from the overlay,
@@ -156,6 +211,9 @@ impl ChainIndexer {
             stats,
             started,
             prepare_s,
+            stream,
+            streamed,
+            emitters,
         }) = self.open.take()
         else {
             return Ok(None);
@@ -213,13 +271,23 @@ impl ChainIndexer {
         }
         // Wait for the previous batch before this one may commit on top of it.
         self.settle().await?;
-        let events = batch.events.len();
+        let events = streamed + batch.events.len();
         let dead_letters = batch.dead_letters.len();
-        let touched = crate::notice::touched(&batch, self.overlay.take_touched());
+        let touched = crate::notice::touched(&batch, emitters, self.overlay.take_touched());
         let store = self.store.clone();
-        let task = tokio::spawn(async move { store.commit(&batch).await });
+        let (done, landed) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // Dropped when the commit ends: the next batch's transaction
+            // waits for that (see `EventStream::start`).
+            let _done = done;
+            match stream {
+                Some(stream) => stream.commit(batch).await,
+                None => Ok(store.commit(&batch).await?),
+            }
+        });
         self.in_flight = Some(InFlight {
             task,
+            landed: Some(landed),
             from,
             to: last.number,
             events,
@@ -242,9 +310,13 @@ impl ChainIndexer {
     }
 
     /// Drops the open batch: its changes are only in the overlay, which is
-    /// cleared once the batch in flight (whose keys it also holds) landed.
+    /// cleared once the batch in flight (whose keys it also holds) landed,
+    /// and in its store transaction, which is rolled back.
     pub(super) async fn discard_open(&mut self) -> Result<(), EngineError> {
-        if self.open.take().is_some() {
+        if let Some(open) = self.open.take() {
+            if let Some(stream) = open.stream {
+                stream.abandon().await;
+            }
             self.settle().await?;
             self.overlay.clear();
         }

@@ -88,6 +88,7 @@ macro_rules! both {
 
 mod checksum;
 mod event_chunks;
+mod open_batch;
 mod ops;
 mod state_read;
 
