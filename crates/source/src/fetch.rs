@@ -187,7 +187,8 @@ impl EvmSource {
     /// left off (`initial_block_range` the first time), shrink when a
     /// range had to be split or returned more than ~10k logs, and double
     /// after a few ranges with fewer than ~1k logs, up to `max_block_range`.
-    /// The first range is fetched alone, so that its answer sizes the rest.
+    /// The first range of a source's first fetch goes out alone, so that
+    /// its answer sizes the rest.
     /// A range whose answers are inconsistent (the node reorged under us) is
     /// fetched again a few times. The stream ends after the first error.
     /// Memory is bounded by `concurrency` ranges plus what the consumer has
@@ -216,8 +217,11 @@ impl EvmSource {
         // `initial_block_range` blocks on a dense chain (35k-50k logs each)
         // shared the node and this process, so the first one, the only one
         // the consumer can start on, arrived after ~0.5 s instead of ~0.2 s,
-        // and the sizer learned nothing until all of them were in flight.
-        let (sized_tx, sized_rx) = tokio::sync::watch::channel(false);
+        // and the sizer learned nothing until all of them were in flight. A
+        // size learned by an earlier fetch needs no such wait: without it,
+        // the switch from a backfill to the blocks above the finality depth
+        // cost one range's round trip with the node idle.
+        let (sized_tx, sized_rx) = tokio::sync::watch::channel(learned > 0);
         let mut sized_tx = Some(sized_tx);
         let ranges = stream::unfold(
             ((from <= to).then_some(from), sized_rx),
