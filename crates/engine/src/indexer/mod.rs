@@ -553,8 +553,28 @@ impl ChainIndexer {
         }
     }
 
-    /// Fetches `[from, to]` ahead and applies it range by range.
+    /// Fetches `[from, to]` ahead and applies it range by range. On an
+    /// error, the open batch is dropped and its transaction rolled back
+    /// before anything else: on SQLite it holds the only write connection,
+    /// which recording the error needs next.
     async fn sync(
+        &mut self,
+        from: u64,
+        to: u64,
+        mode: HeaderMode,
+        finalized: u64,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<(), EngineError> {
+        let result = self.sync_ranges(from, to, mode, finalized, shutdown).await;
+        if result.is_err()
+            && let Err(e) = self.discard_open().await
+        {
+            tracing::debug!(chain = %self.chain.name, error = %e, "the batch before the failed one failed too");
+        }
+        result
+    }
+
+    async fn sync_ranges(
         &mut self,
         from: u64,
         to: u64,
