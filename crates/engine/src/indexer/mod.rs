@@ -641,29 +641,25 @@ impl ChainIndexer {
 }
 
 impl ChainIndexer {
-    /// Closes the open batch and, when it was a full one of a backfill with
-    /// at least twice its blocks still to go before `to`, suspends the value
-    /// index for the rest of this bulk load (it would be rewritten batch
-    /// after batch).
+    /// Closes the open batch. When it is a full one of a backfill with at
+    /// least twice its blocks still to go before `to`, its commit also
+    /// suspends the value index for the rest of this bulk load (it would
+    /// be rewritten batch after batch).
     async fn close_batch(&mut self, mode: HeaderMode, to: u64) -> Result<(), EngineError> {
-        let Some(closed) = self.close(mode).await? else {
-            return Ok(());
-        };
-        if mode == HeaderMode::LastOnly
-            && closed.logs >= self.chain.batch_events
-            && to.saturating_sub(closed.to) >= 2 * (closed.to - closed.from + 1)
-            && !self.bulk_load
-        {
-            let t = Instant::now();
-            // After the batch has landed: the store refreshes its
-            // statistics here, which must see the rows.
-            self.settle().await?;
-            self.store.suspend_value_index().await?;
+        let size = self.chain.batch_events;
+        let starts_bulk_load = !self.bulk_load
+            && mode == HeaderMode::LastOnly
+            && self.open.as_ref().is_some_and(|o| {
+                let (from, last) = o.blocks();
+                o.logs >= size && to.saturating_sub(last) >= 2 * (last - from + 1)
+            });
+        if starts_bulk_load {
+            // Restoring an index that was never dropped costs nothing, so
+            // this holds even if the commit fails before dropping it.
             self.value_index_ok = false;
             self.bulk_load = true;
-            tracing::debug!(chain = %self.chain.name, after_block = closed.to, seconds = t.elapsed().as_secs_f64(), "bulk load: value index suspended");
         }
-        Ok(())
+        self.close(mode, starts_bulk_load).await
     }
 
     /// Whether the previous batch is still being committed.

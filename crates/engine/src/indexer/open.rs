@@ -46,14 +46,11 @@ pub(super) struct Open {
     emitters: BTreeSet<Address>,
 }
 
-/// What a closed batch covered.
-pub(super) struct Closed {
-    /// First block.
-    pub(super) from: u64,
-    /// Last block.
-    pub(super) to: u64,
-    /// Logs fetched for it.
-    pub(super) logs: usize,
+impl Open {
+    /// First and last block of the batch so far.
+    pub(super) fn blocks(&self) -> (u64, u64) {
+        (self.from, self.last.number)
+    }
 }
 
 impl ChainIndexer {
@@ -201,13 +198,20 @@ impl ChainIndexer {
 
     /// Closes the open batch, if any: takes its state from the overlay,
     /// adds the chain reads its changes call for, and starts its commit
-    /// once the batch before it has landed.
-    pub(super) async fn close(&mut self, mode: HeaderMode) -> Result<Option<Closed>, EngineError> {
+    /// once the batch before it has landed. With `suspend_value_index`,
+    /// the commit task drops the value index once the batch has landed
+    /// (the store refreshes its statistics then, which must see the
+    /// batch's rows), without holding the indexer up.
+    pub(super) async fn close(
+        &mut self,
+        mode: HeaderMode,
+        suspend_value_index: bool,
+    ) -> Result<(), EngineError> {
         let Some(Open {
             mut batch,
             from,
             last,
-            logs,
+            logs: _,
             stats,
             started,
             prepare_s,
@@ -216,7 +220,7 @@ impl ChainIndexer {
             emitters,
         }) = self.open.take()
         else {
-            return Ok(None);
+            return Ok(());
         };
         let (state, undo) = self.overlay.take_changes();
         batch.state = state;
@@ -276,14 +280,21 @@ impl ChainIndexer {
         let touched = crate::notice::touched(&batch, emitters, self.overlay.take_touched());
         let store = self.store.clone();
         let (done, landed) = tokio::sync::oneshot::channel::<()>();
+        let chain = self.chain.name.clone();
         let task = tokio::spawn(async move {
             // Dropped when the commit ends: the next batch's transaction
             // waits for that (see `EventStream::start`).
             let _done = done;
-            match stream {
-                Some(stream) => stream.commit(batch).await,
-                None => Ok(store.commit(&batch).await?),
+            let inserted = match stream {
+                Some(stream) => stream.commit(batch).await?,
+                None => store.commit(&batch).await?,
+            };
+            if suspend_value_index {
+                let t = Instant::now();
+                store.suspend_value_index().await?;
+                tracing::debug!(%chain, seconds = t.elapsed().as_secs_f64(), "bulk load: value index suspended");
             }
+            Ok(inserted)
         });
         self.in_flight = Some(InFlight {
             task,
@@ -302,11 +313,7 @@ impl ChainIndexer {
             self.settle().await?;
             self.overlay.clear();
         }
-        Ok(Some(Closed {
-            from,
-            to: last.number,
-            logs,
-        }))
+        Ok(())
     }
 
     /// Drops the open batch: its changes are only in the overlay, which is
