@@ -116,7 +116,9 @@ pub struct ChainConfig {
     pub max_block_range: u64,
     /// Log ranges fetched ahead in parallel (default 4, 1..=64).
     pub fetch_concurrency: usize,
-    /// Target number of events per committed batch (default 20000, > 0).
+    /// Target number of events per committed batch above the finality
+    /// depth; below it, a backfill writes events every `batch_events` and
+    /// commits every 8x (default 20000, > 0).
     pub batch_events: usize,
     /// How often, in blocks, state that accrues between events (interest,
     /// pending rewards) is re-read for every known account (default 100, > 0).
