@@ -8,6 +8,10 @@
 //! written once) is paid per batch. Merging fetched ranges first and
 //! applying them in one go made the indexer stall the fetch for the length
 //! of a large batch, so larger batches were slower.
+//!
+//! Below the finality depth a batch is longer (see `STREAMED_BATCHES`), and
+//! its events go into its store transaction every `batch_events` events
+//! (see [`super::stream`]), so that it holds only its state in memory.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
