@@ -7,7 +7,9 @@
 //! - 1: the list of events with their name and argument text, for events
 //!   that come with rendered text (rows moved from the old events table);
 //! - 2: raw logs with their event ABIs, rendered when read
-//!   ([`super::abi_body`]); what the indexer writes.
+//!   ([`super::abi_body`]);
+//! - 3: as 2, with topics and data stripped of their leading zero bytes;
+//!   what the indexer writes.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
 use tributary_abi::EventDecoder;
 use tributary_types::{ChainId, EventArgs, RawLog, StoredEvent};
 
-use super::abi_body::{self, Decoders};
+use super::abi_body::{self, Decoders, Layout};
 use crate::StoreError;
 
 /// Most events one chunk holds: small enough that a page of the events API
@@ -29,6 +31,7 @@ pub(crate) const CHUNK_EVENTS: usize = 256;
 /// [`StoreError::Corrupt`] instead of guessing.
 const FORMAT_RLP_V1: u8 = 1;
 const FORMAT_ABI_V2: u8 = 2;
+const FORMAT_ABI_V3: u8 = 3;
 
 /// One event inside a chunk body: what is not shared with the chunk.
 #[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
@@ -189,9 +192,9 @@ fn chunk_row(events: &[&StoredEvent]) -> ChunkRow {
     // [`chunk`] makes runs of one kind of arguments, so neither branch
     // meets an event of the other kind.
     let body = if abi_body::abi_of(head).is_some() {
-        let mut body = Vec::with_capacity(64 + events.len() * 120);
-        body.push(FORMAT_ABI_V2);
-        abi_body::encode(events, &mut body);
+        let mut body = Vec::with_capacity(64 + events.len() * 80);
+        body.push(FORMAT_ABI_V3);
+        abi_body::encode(events, Layout::Compact, &mut body);
         body
     } else {
         let entries: Vec<EntryRef<'_>> = events.iter().filter_map(|e| EntryRef::of(e)).collect();
@@ -237,8 +240,13 @@ pub(crate) fn unchunk(
     let (format, mut rest) = body
         .split_first()
         .ok_or_else(|| corrupt("empty body".into()))?;
-    if *format == FORMAT_ABI_V2 {
-        return abi_body::decode(head, rest, decoders).map_err(corrupt);
+    if *format == FORMAT_ABI_V2 || *format == FORMAT_ABI_V3 {
+        let layout = if *format == FORMAT_ABI_V2 {
+            Layout::Full
+        } else {
+            Layout::Compact
+        };
+        return abi_body::decode(head, rest, layout, decoders).map_err(corrupt);
     }
     if *format != FORMAT_RLP_V1 {
         return Err(corrupt(format!("unknown body format {format}")));
