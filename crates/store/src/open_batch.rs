@@ -17,8 +17,8 @@ use tributary_types::{ChainId, StoredEvent};
 
 use crate::sql::Sql;
 use crate::write::{
-    Batch, insert_discovered, insert_headers, insert_undo, prune, read_cursor, upsert_tokens,
-    write_state,
+    Batch, CursorMove, insert_discovered, insert_headers, insert_undo, move_cursor, prune,
+    read_cursor, upsert_tokens, write_state,
 };
 use crate::{Store, StoreError};
 
@@ -95,17 +95,14 @@ impl OpenBatch {
         let rest_s = t.elapsed().as_secs_f64() - events_s - state_s;
         upsert_tokens(tx, d, &batch.tokens).await?;
         if let Some(cursor) = &batch.cursor {
-            let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
-            q.bind_u64("block", cursor.number)?
-                .push(", indexed_hash = ")
-                .bind(cursor.hash.to_vec());
-            q.push(", indexed_timestamp = ")
-                .bind_u64("timestamp", cursor.timestamp)?;
-            q.push(", event_count = event_count + ")
-                .bind_u64("count", inserted)?;
-            q.push(", last_error = NULL WHERE chain_id = ")
-                .bind_u64("chain_id", batch.chain_id)?;
-            q.execute(&mut **tx).await?;
+            move_cursor(
+                tx,
+                d,
+                batch.chain_id,
+                cursor,
+                CursorMove::Forward { inserted },
+            )
+            .await?;
             prune(tx, d, batch.chain_id, batch.finalized.min(cursor.number)).await?;
         } else if inserted > 0 {
             let mut q = Sql::new(d, "UPDATE chains SET event_count = event_count + ");

@@ -210,17 +210,16 @@ impl Store {
         crate::ops::delete_dead_letters_above(&mut tx, d, chain_id, ancestor.number).await?;
         crate::history::delete_log_above(&mut tx, d, chain_id, ancestor.number).await?;
         insert_headers(&mut tx, d, chain_id, std::slice::from_ref(ancestor)).await?;
-        let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
-        q.bind_u64("block", ancestor.number)?
-            .push(", indexed_hash = ")
-            .bind(ancestor.hash.to_vec());
-        q.push(", indexed_timestamp = ")
-            .bind_u64("timestamp", ancestor.timestamp)?;
-        q.push(", event_count = event_count - ")
-            .bind_u64("count", deleted_events)?;
-        q.push(" WHERE chain_id = ")
-            .bind_u64("chain_id", chain_id)?;
-        q.execute(&mut *tx).await?;
+        move_cursor(
+            &mut tx,
+            d,
+            chain_id,
+            ancestor,
+            CursorMove::Back {
+                deleted: deleted_events,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(RollbackReport {
             restored_keys: restored.len(),
@@ -257,6 +256,52 @@ pub struct RollbackReport {
     pub restored_keys: usize,
     /// Events deleted.
     pub deleted_events: u64,
+}
+
+/// Which way [`move_cursor`] moves, and the events that came or went with it.
+pub(crate) enum CursorMove {
+    /// A committed batch: its new events are counted, and the chain's last
+    /// error cleared.
+    Forward {
+        /// Events the batch stored.
+        inserted: u64,
+    },
+    /// A rollback: the deleted events no longer count.
+    Back {
+        /// Events deleted above the new cursor.
+        deleted: u64,
+    },
+}
+
+/// Sets the chain's cursor to `to` and its event count per `how`.
+pub(crate) async fn move_cursor(
+    tx: &mut Transaction<'static, Any>,
+    d: Dialect,
+    chain_id: ChainId,
+    to: &BlockHeader,
+    how: CursorMove,
+) -> Result<(), StoreError> {
+    let mut q = Sql::new(d, "UPDATE chains SET indexed_number = ");
+    q.bind_u64("block", to.number)?
+        .push(", indexed_hash = ")
+        .bind(to.hash.to_vec());
+    q.push(", indexed_timestamp = ")
+        .bind_u64("timestamp", to.timestamp)?;
+    match how {
+        CursorMove::Forward { inserted } => {
+            q.push(", event_count = event_count + ")
+                .bind_u64("count", inserted)?
+                .push(", last_error = NULL");
+        }
+        CursorMove::Back { deleted } => {
+            q.push(", event_count = event_count - ")
+                .bind_u64("count", deleted)?;
+        }
+    }
+    q.push(" WHERE chain_id = ")
+        .bind_u64("chain_id", chain_id)?;
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
 
 pub(crate) fn header_from_row(r: &sqlx::any::AnyRow) -> Result<BlockHeader, StoreError> {
