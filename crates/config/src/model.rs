@@ -118,7 +118,8 @@ pub struct ChainConfig {
     pub fetch_concurrency: usize,
     /// Target number of events per committed batch above the finality
     /// depth; below it, a backfill writes events every `batch_events` and
-    /// commits every 8x (default 20000, > 0).
+    /// commits every 3 seconds, or sooner once it changed 8x `batch_events`
+    /// keys (default 20000, > 0).
     pub batch_events: usize,
     /// How often, in blocks, state that accrues between events (interest,
     /// pending rewards) is re-read for every known account (default 100, > 0).

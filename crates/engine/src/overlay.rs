@@ -56,6 +56,11 @@ impl Overlay {
         self.values.len()
     }
 
+    /// Number of keys the batch in progress changed.
+    pub fn dirty_len(&self) -> usize {
+        self.dirty.len()
+    }
+
     /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()

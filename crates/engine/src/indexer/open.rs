@@ -9,7 +9,7 @@
 //! applying them in one go made the indexer stall the fetch for the length
 //! of a large batch, so larger batches were slower.
 //!
-//! Below the finality depth a batch is longer (see `STREAMED_BATCHES`), and
+//! Below the finality depth a batch is longer (see `STREAMED_COMMIT_INTERVAL`), and
 //! its events go into its store transaction every `batch_events` events
 //! (see [`super::stream`]), so that it holds only its state in memory.
 
@@ -39,7 +39,7 @@ pub(super) struct Open {
     /// Logs fetched for it.
     pub(super) logs: usize,
     stats: RangeStats,
-    started: Instant,
+    pub(super) started: Instant,
     prepare_s: f64,
     /// Below the finality depth: the store transaction the batch's events
     /// have been sent into so far (see [`EventStream`]).
