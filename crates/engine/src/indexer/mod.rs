@@ -120,6 +120,9 @@ pub struct ChainIndexer {
     bulk_load: bool,
     /// Whether a backfill ran since the store's statistics were refreshed.
     analyze_due: bool,
+    /// The refresh of the store's statistics under way, if one was started
+    /// ahead of the unfinalized blocks after a backfill.
+    analyzing: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
 }
 
 /// A batch being committed while the next range is decoded and projected.
@@ -182,6 +185,7 @@ impl ChainIndexer {
             value_index_ok: false,
             bulk_load: false,
             analyze_due: false,
+            analyzing: None,
             sync_target: 0,
             options,
             in_flight: None,
@@ -506,13 +510,17 @@ impl ChainIndexer {
                 .await?;
             // A backfill is a bulk load: fresh statistics keep the API's point
             // reads on the primary key (see `Store::analyze`). With blocks
-            // above the finality depth still to follow, that waits until they
-            // are indexed too, rather than hold up their fetch.
+            // above the finality depth still to follow, they are refreshed
+            // while those are indexed: missing a few blocks' rows changes
+            // no plan, and run after them the refresh held up reaching the
+            // head by a tenth of a second.
             self.analyze_due = true;
             if finalized >= head.number {
                 // No unfinalized blocks to follow first (see below).
                 self.restore_value_index().await?;
                 self.analyze().await;
+            } else {
+                self.start_analyze();
             }
             Ok(())
         } else {
@@ -528,14 +536,31 @@ impl ChainIndexer {
         }
     }
 
-    /// Refreshes the store's planner statistics after a backfill, if one
-    /// ran since the last refresh.
-    async fn analyze(&mut self) {
-        if !std::mem::take(&mut self.analyze_due) {
-            return;
+    /// Starts refreshing the store's planner statistics in a task of its
+    /// own, if a backfill ran since the last refresh; [`Self::analyze`]
+    /// waits for it.
+    fn start_analyze(&mut self) {
+        if self.analyzing.is_none() && std::mem::take(&mut self.analyze_due) {
+            let store = self.store.clone();
+            self.analyzing = Some(tokio::spawn(async move { store.analyze().await }));
         }
+    }
+
+    /// Refreshes the store's planner statistics after a backfill, if one
+    /// ran since the last refresh, or waits for the refresh under way.
+    async fn analyze(&mut self) {
         let t = Instant::now();
-        if let Err(e) = self.store.analyze().await {
+        let result = match self.analyzing.take() {
+            Some(task) => match task.await {
+                Ok(refreshed) => refreshed.map_err(|e| e.to_string()),
+                Err(join) => Err(join.to_string()),
+            },
+            None if std::mem::take(&mut self.analyze_due) => {
+                self.store.analyze().await.map_err(|e| e.to_string())
+            }
+            None => return,
+        };
+        if let Err(e) = result {
             tracing::warn!(chain = %self.chain.name, error = %e, "could not refresh planner statistics after backfill");
         }
         tracing::debug!(chain = %self.chain.name, seconds = t.elapsed().as_secs_f64(), "planner statistics refreshed");
