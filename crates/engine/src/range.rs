@@ -247,7 +247,11 @@ pub fn prepare(registry: &Registry, logs: Vec<RawLog>, overlay: &Overlay) -> Pen
     let mut stats = RangeStats::default();
     let mut failed = Vec::new();
     let decoded = decode_all(registry, logs, &mut stats, &mut failed);
-    let keys = missing_keys(registry, &decoded, overlay);
+    let keys = if overlay.is_complete() {
+        Vec::new()
+    } else {
+        missing_keys(registry, &decoded, overlay)
+    };
     Pending {
         decoded,
         failed,

@@ -23,6 +23,13 @@ impl Store {
         Ok(values)
     }
 
+    /// Whether any state is stored for `chain_id`.
+    pub async fn has_state(&self, chain_id: ChainId) -> Result<bool, StoreError> {
+        let mut q = Sql::new(self.dialect, "SELECT 1 FROM state WHERE chain_id = ");
+        q.bind_u64("chain_id", chain_id)?.push(" LIMIT 1");
+        Ok(q.fetch_optional(self.pool()).await?.is_some())
+    }
+
     /// Deletes every state key of `kinds` scoped to `scopes`, for a rebuild.
     pub async fn clear_state(
         &self,

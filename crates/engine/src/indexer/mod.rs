@@ -375,6 +375,12 @@ impl ChainIndexer {
         self.open = None;
         self.overlay.clear();
         self.cursor = self.store.cursor(self.chain_id()).await?;
+        self.recorded_head = None;
+        // This indexer is the chain's only writer (its lease fences others
+        // off), so an empty store stays a subset of the overlay.
+        if !self.store.has_state(self.chain_id()).await? {
+            self.overlay.assume_complete();
+        }
         let mut discovered = HashMap::new();
         for e in self.registry.entries().iter().filter(|e| e.discovered) {
             discovered.insert(
@@ -822,6 +828,8 @@ impl ChainIndexer {
             finalized,
         )
         .await;
+        // The rebuild wrote state behind the overlay's back.
+        self.overlay.clear();
         let mut counters = ops::RunCounters::default();
         if let Ok(missing) = &result {
             counters.events = *missing;
@@ -850,6 +858,8 @@ impl ChainIndexer {
             only,
         )
         .await;
+        // The replay wrote state behind the overlay's back.
+        self.overlay.clear();
         let mut counters = ops::RunCounters::default();
         if let Ok(rebuilt) = &result {
             counters.batches = *rebuilt as u64;

@@ -98,8 +98,36 @@ both!(
     rollback_restores_state_events_and_cursor,
     log_indexes_past_2_pow_31_and_odd_strings_round_trip,
     state_writes_span_statements_scopes_and_kinds,
-    many_undo_entries_roll_back_exactly
+    many_undo_entries_roll_back_exactly,
+    has_state_sees_only_its_own_chain
 );
+
+/// The indexer skips loading keys for a chain without stored state, so
+/// `has_state` must see any row of the chain, and no other chain's.
+async fn has_state_sees_only_its_own_chain(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    store
+        .register_chain(CHAIN + 1, "other", 2)
+        .await
+        .expect("register");
+    assert!(!store.has_state(CHAIN).await.expect("empty"), "{backend:?}");
+    let write = StateWrite {
+        key: StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(1)),
+        value: U256::from(5),
+    };
+    store
+        .commit(&batch(None, 1, vec![], vec![write], vec![]))
+        .await
+        .expect("commit");
+    assert!(
+        store.has_state(CHAIN).await.expect("written"),
+        "{backend:?}"
+    );
+    assert!(
+        !store.has_state(CHAIN + 1).await.expect("other chain"),
+        "{backend:?}"
+    );
+}
 
 /// Undo entries are written grouped (SQLite) or packed into a few
 /// parameters (PostgreSQL): blocks with thousands of keys of one token, a
