@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use alloy::dyn_abi::{DynSolEvent, DynSolValue};
+use alloy::dyn_abi::{DynSolEvent, DynSolType, DynSolValue, DynToken};
 use alloy::json_abi::Event;
 use alloy::primitives::B256;
 use serde_json::{Map, Value};
@@ -31,6 +31,83 @@ pub struct EventDecoder {
     key_prefixes: Vec<String>,
     /// The ABI as stored events carry it, serialized once.
     stored: Arc<EventAbi>,
+    /// Set when every parameter is one ABI word (see [`WordEvent`]).
+    words: Option<WordEvent>,
+}
+
+/// An event whose parameters are each one ABI word (addresses, integers,
+/// bools, fixed bytes, functions), indexed or not: nearly every event an
+/// indexer meets, `Transfer` first. A log of the exact shape has each word
+/// detokenized by alloy straight into the argument list, in ABI order.
+/// `decode_log_parts` builds the indexed and body lists first (three
+/// allocations and a token list per log), which was most of decoding's
+/// time in a backfill. Any other shape takes `decode_log_parts`, which
+/// names what is wrong; where both apply, they agree (tested).
+#[derive(Debug, Clone)]
+struct WordEvent {
+    /// Each parameter's type and whether it is indexed, in ABI order.
+    params: Vec<(DynSolType, bool)>,
+    /// Topics of a log of this event, topic 0 included unless anonymous.
+    topics: usize,
+    /// Bytes of its data: one word per parameter not indexed.
+    data_len: usize,
+}
+
+impl WordEvent {
+    fn new(abi: &Event, resolved: &DynSolEvent) -> Option<Self> {
+        let (mut indexed, mut body) = (resolved.indexed().iter(), resolved.body().iter());
+        let params = abi
+            .inputs
+            .iter()
+            .map(|input| {
+                let ty = if input.indexed {
+                    indexed.next()
+                } else {
+                    body.next()
+                }?;
+                let word = matches!(
+                    ty,
+                    DynSolType::Address
+                        | DynSolType::Function
+                        | DynSolType::Bool
+                        | DynSolType::FixedBytes(_)
+                        | DynSolType::Int(_)
+                        | DynSolType::Uint(_)
+                );
+                word.then(|| (ty.clone(), input.indexed))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            topics: resolved.indexed().len() + usize::from(!abi.anonymous),
+            data_len: 32 * resolved.body().len(),
+            params,
+        })
+    }
+
+    /// The arguments of `log`, or `None` when its shape is not exactly this
+    /// event's (then `decode_log_parts` says why, or decodes it).
+    fn decode(&self, selector: Option<B256>, log: &RawLog) -> Option<Vec<DynSolValue>> {
+        if log.topics.len() != self.topics || log.data.len() != self.data_len {
+            return None;
+        }
+        let mut topics = log.topics.iter();
+        if let Some(selector) = selector
+            && topics.next() != Some(&selector)
+        {
+            return None;
+        }
+        let mut body = alloy::sol_types::abi::Decoder::new(&log.data);
+        let mut values = Vec::with_capacity(self.params.len());
+        for (ty, indexed) in &self.params {
+            let word = if *indexed {
+                *topics.next()?
+            } else {
+                *body.take_word().ok()?
+            };
+            values.push(ty.detokenize(DynToken::Word(word)).ok()?);
+        }
+        Some(values)
+    }
 }
 
 /// Why an event ABI cannot be used.
@@ -146,6 +223,7 @@ impl EventDecoder {
             })
             .collect();
         Ok(Self {
+            words: WordEvent::new(&abi, &resolved),
             abi,
             resolved,
             selector,
@@ -177,6 +255,18 @@ impl EventDecoder {
 
     /// Decodes `log` into its arguments in ABI parameter order.
     pub fn decode(&self, log: &RawLog) -> Result<Vec<DynSolValue>, DecodeError> {
+        if let Some(values) = self
+            .words
+            .as_ref()
+            .and_then(|w| w.decode(self.stored.selector, log))
+        {
+            return Ok(values);
+        }
+        self.decode_parts(log)
+    }
+
+    /// [`EventDecoder::decode`] through `decode_log_parts`, for every shape.
+    fn decode_parts(&self, log: &RawLog) -> Result<Vec<DynSolValue>, DecodeError> {
         let decoded = self
             .resolved
             .decode_log_parts(log.topics.iter().copied(), &log.data)
@@ -428,5 +518,74 @@ mod tests {
         .unwrap();
         assert_eq!(transfer.stored().selector, Some(transfer.selector()));
         assert!(EventDecoder::from_json("{\"type\":\"event\"").is_err());
+    }
+
+    /// Where the word path applies it decodes as `decode_log_parts` does,
+    /// words with dirty high bytes included; any other shape is left to it.
+    #[test]
+    fn word_events_decode_as_decode_log_parts_does() {
+        let events = [
+            "event Transfer(address indexed from, address indexed to, uint256 value)",
+            "event Mixed(uint8 indexed a, int16 b, bytes4 indexed c, bool d, address e)",
+            "event Anon(address indexed who, int256 delta) anonymous",
+            "event Empty()",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut word = || {
+            let mut w = [0u8; 32];
+            for b in &mut w {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = seed as u8;
+            }
+            B256::from(w)
+        };
+        for sig in events {
+            let dec = EventDecoder::new(Event::parse(sig).unwrap()).unwrap();
+            let words = dec.words.as_ref().expect("a word event");
+            for case in 0..200 {
+                let indexed = dec.abi.inputs.iter().filter(|i| i.indexed).count();
+                let body = dec.abi.inputs.len() - indexed;
+                let mut topics: Vec<B256> = (0..indexed).map(|_| word()).collect();
+                if !dec.abi.anonymous {
+                    topics.insert(0, dec.selector());
+                }
+                let mut data: Vec<u8> = (0..body).flat_map(|_| word().0).collect();
+                // Shapes the word path must leave alone.
+                match case % 5 {
+                    1 => topics.push(word()),
+                    2 if !topics.is_empty() => {
+                        topics.pop();
+                    }
+                    3 => data.extend_from_slice(&[1, 2, 3]),
+                    4 if !data.is_empty() => data.truncate(data.len() - 1),
+                    _ => {}
+                }
+                let log = RawLog {
+                    topics,
+                    data: data.into(),
+                    ..transfer_log(Address::ZERO, Address::ZERO, U256::ZERO)
+                };
+                let slow = dec.decode_parts(&log).map_err(|e| e.to_string());
+                match words.decode(dec.stored().selector, &log) {
+                    Some(fast) => assert_eq!(Ok(fast), slow, "{sig} case {case}"),
+                    None => assert!(case % 5 != 0, "{sig} case {case}: exact shape left alone"),
+                }
+                assert_eq!(
+                    dec.decode(&log).map_err(|e| e.to_string()),
+                    slow,
+                    "{sig} case {case}"
+                );
+            }
+        }
+        for sig in [
+            "event S(string indexed name, uint256 v)",
+            "event D(address who, bytes data)",
+            "event T((address,uint256) pair)",
+        ] {
+            let dec = EventDecoder::new(Event::parse(sig).unwrap()).unwrap();
+            assert!(dec.words.is_none(), "{sig}");
+        }
     }
 }
