@@ -9,7 +9,7 @@
 //! applying them in one go made the indexer stall the fetch for the length
 //! of a large batch, so larger batches were slower.
 //!
-//! Below the finality depth a batch is longer (see `STREAMED_COMMIT_INTERVAL`), and
+//! Below the finality depth a batch is longer (see `STREAMED_KEY_BATCHES`), and
 //! its events go into its store transaction every `batch_events` events
 //! (see [`super::stream`]), so that it holds only its state in memory.
 
@@ -244,6 +244,12 @@ impl ChainIndexer {
                 None => last.number >= self.sync_target,
                 Some(r) => last.number >= r + self.options.refresh_blocks.max(1),
             };
+        if refresh {
+            // The refresh reads every stored key and known account, so the
+            // batch before (a backfill's last one is not waited for) must
+            // have landed: an account it introduced was missed otherwise.
+            self.settle().await?;
+        }
         let view_frame = refresh::ViewFrame {
             registry: &self.registry,
             source: &self.source,
