@@ -118,9 +118,13 @@ pub struct ChainConfig {
     pub fetch_concurrency: usize,
     /// Target number of events per committed batch above the finality
     /// depth; below it, a backfill writes events every `batch_events` and
-    /// commits every 3 seconds, or sooner once it changed 8x `batch_events`
-    /// keys (default 20000, > 0).
+    /// commits every `commit_interval_ms`, or sooner once it changed 8x
+    /// `batch_events` keys (default 20000, > 0).
     pub batch_events: usize,
+    /// Below the finality depth, the longest a backfill batch stays open,
+    /// in milliseconds: a crash loses at most this much work, and the
+    /// indexed block moves on at least this often (default 3000, > 0).
+    pub commit_interval_ms: u64,
     /// How often, in blocks, state that accrues between events (interest,
     /// pending rewards) is re-read for every known account (default 100, > 0).
     pub refresh_blocks: u64,

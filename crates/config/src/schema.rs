@@ -26,6 +26,7 @@ pub(crate) const CHAIN: &[&str] = &[
     "max_block_range",
     "fetch_concurrency",
     "batch_events",
+    "commit_interval_ms",
     "refresh_blocks",
     "on_error",
     "max_lag_blocks",
@@ -86,8 +87,8 @@ pub(crate) fn shape(table: &str, key: &str) -> Option<Shape> {
         "factory" => Shape::Table(FACTORY),
         "events" => Shape::Events,
         "request_timeout_ms" | "chain_id" | "confirmations" | "poll_interval_ms"
-        | "max_block_range" | "fetch_concurrency" | "batch_events" | "start_block"
-        | "refresh_blocks" | "stable" | "max_lag_blocks" => Shape::Scalar,
+        | "max_block_range" | "fetch_concurrency" | "batch_events" | "commit_interval_ms"
+        | "start_block" | "refresh_blocks" | "stable" | "max_lag_blocks" => Shape::Scalar,
         "rate_limit_per_second" | "rate_limit_burst" | "enabled" | "max_bytes" => Shape::Scalar,
         _ => Shape::Str,
     })

@@ -61,7 +61,7 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
     std::fs::write(
         &config,
         format!(
-            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 3\npoll_interval_ms = 50\nmax_block_range = 3\nbatch_events = 300\n\n[[contract]]\nname = \"Ha\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
+            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 3\npoll_interval_ms = 50\nmax_block_range = 3\nbatch_events = 300\ncommit_interval_ms = 100\n\n[[contract]]\nname = \"Ha\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
             db.url,
             chain.chain_id(),
             chain.rpc_url()
@@ -103,12 +103,16 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
             head * (k as u64 + 1) / (BACKFILL_KILLS as u64 + 2)
         };
         let deadline = Instant::now() + Duration::from_secs(120);
+        // The holder must also have recorded its tenure (k + 1 so far): a
+        // commit may pass several marks at once, and a holder killed the
+        // moment it took over has not recorded anything yet.
         let (epoch, pid) = loop {
             let holder = store.lease_holder(chain_id).await.expect("lease");
             if let Some((epoch, name)) = holder
                 && cursor(&store, chain_id).await >= mark
                 && let Some(pid) = holder_pid(&name)
                 && children.iter().any(|c| c.id() == pid)
+                && index_runs(&store, chain_id).await > k
             {
                 break (epoch, pid);
             }
@@ -190,7 +194,7 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
     verify::assert_events_match_chain(&chain, &store, token, final_head).await;
     let runs = store.runs(Some(chain_id), 100).await.expect("runs");
     assert!(
-        runs.iter().filter(|r| r.job == "index").count() > KILLS,
+        index_runs(&store, chain_id).await > KILLS,
         "every tenure is an index run: {runs:?}"
     );
     println!(
@@ -199,4 +203,10 @@ async fn two_indexers_on_postgres_take_over_without_gap_or_duplicate() {
         takeovers.iter().map(|t| t.as_millis()).collect::<Vec<_>>(),
         worst.as_secs_f64() * 1000.0
     );
+}
+
+/// How many `index` runs (tenures) are recorded for `chain_id`.
+async fn index_runs(store: &Store, chain_id: u64) -> usize {
+    let runs = store.runs(Some(chain_id), 100).await.expect("runs");
+    runs.iter().filter(|r| r.job == "index").count()
 }

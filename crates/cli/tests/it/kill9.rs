@@ -108,7 +108,7 @@ async fn crash_and_recover(backend: Backend, seed: u64) {
     std::fs::write(
         &config,
         format!(
-            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\npoll_interval_ms = 50\nmax_block_range = 3\nbatch_events = 500\n\n[[contract]]\nname = \"Crash\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
+            "[database]\nurl = \"{}\"\n\n[[chain]]\nname = \"test\"\nchain_id = {}\nrpc = [\"{}\"]\nconfirmations = 12\npoll_interval_ms = 50\nmax_block_range = 3\nbatch_events = 500\ncommit_interval_ms = 100\n\n[[contract]]\nname = \"Crash\"\nchain = \"test\"\nkind = \"erc20\"\naddress = \"{token}\"\n",
             db.url,
             chain.chain_id(),
             chain.rpc_url()

@@ -20,6 +20,8 @@ pub(crate) const DEFAULT_MAX_BLOCK_RANGE: u64 = 10_000;
 pub(crate) const DEFAULT_FETCH_CONCURRENCY: u64 = 4;
 /// Batch size target used when `batch_events` is not given.
 pub(crate) const DEFAULT_BATCH_EVENTS: u64 = 20_000;
+/// Longest open backfill batch used when `commit_interval_ms` is not given.
+pub(crate) const DEFAULT_COMMIT_INTERVAL_MS: u64 = 3_000;
 /// Accruing-state refresh interval used when `refresh_blocks` is not given.
 pub(crate) const DEFAULT_REFRESH_BLOCKS: u64 = 100;
 /// Readiness lag bound used when `max_lag_blocks` is not given: a following
@@ -158,6 +160,13 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
         1..=u64::MAX,
         DEFAULT_BATCH_EVENTS,
     );
+    let commit_interval_ms = values::bounded(
+        ctx,
+        &mut fields,
+        "commit_interval_ms",
+        1..=u64::MAX,
+        DEFAULT_COMMIT_INTERVAL_MS,
+    );
     let refresh_blocks = values::bounded(
         ctx,
         &mut fields,
@@ -206,6 +215,7 @@ fn chain<'a>(ctx: &mut Ctx, key: &str, node: &'a Node) -> ChainSlot<'a> {
             max_block_range: max_block_range?,
             fetch_concurrency: fetch_concurrency?,
             batch_events: batch_events?,
+            commit_interval_ms: commit_interval_ms?,
             refresh_blocks: refresh_blocks?,
             on_error: on_error?,
             max_lag_blocks: max_lag_blocks?,

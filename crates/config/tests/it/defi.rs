@@ -176,7 +176,7 @@ fn the_new_keys_are_rejected_in_the_wrong_table() {
         &errors,
         "chain[0].stable",
         line_of(&toml, "stable"),
-        "batch_events, refresh_blocks, on_error",
+        "batch_events, commit_interval_ms, refresh_blocks, on_error",
     );
     let toml = contract("erc20", "on_error = \"halt\"");
     let errors = Project::new().errors(&toml);

@@ -303,10 +303,10 @@ fn exactly_one_of_address_and_factory() {
 #[test]
 fn every_problem_is_reported_not_just_the_first() {
     let toml = format!(
-        "[database]\nurl = \"mysql://x/y\"\n[api]\nlisten = \"localhost\"\n{CHAIN}fetch_concurrency = 65\npoll_interval_ms = 0\n"
+        "[database]\nurl = \"mysql://x/y\"\n[api]\nlisten = \"localhost\"\n{CHAIN}fetch_concurrency = 65\npoll_interval_ms = 0\ncommit_interval_ms = 0\n"
     );
     let errors = Project::new().errors(&toml);
-    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert_eq!(errors.len(), 5, "{errors:#?}");
     assert_error(
         &errors,
         "database.url",
@@ -329,6 +329,12 @@ fn every_problem_is_reported_not_just_the_first() {
         &errors,
         "chain[0].poll_interval_ms",
         line_of(&toml, "poll_interval_ms"),
+        "must be at least 1, found 0",
+    );
+    assert_error(
+        &errors,
+        "chain[0].commit_interval_ms",
+        line_of(&toml, "commit_interval_ms"),
         "must be at least 1, found 0",
     );
 }

@@ -21,6 +21,7 @@ fn init_template_loads_with_its_example_abi() {
     assert_eq!(chain.max_block_range, 10_000);
     assert_eq!(chain.fetch_concurrency, 4);
     assert_eq!(chain.batch_events, 20_000);
+    assert_eq!(chain.commit_interval_ms, 3_000);
     assert_eq!(chain.refresh_blocks, 100);
     assert_eq!(chain.on_error, OnError::DeadLetter);
     assert_eq!(config.api.listen.to_string(), "127.0.0.1:8080");
@@ -67,6 +68,7 @@ fn init_template_mentions_every_optional_key() {
         "max_block_range",
         "fetch_concurrency",
         "batch_events",
+        "commit_interval_ms",
         "refresh_blocks",
         "on_error",
         "stable",

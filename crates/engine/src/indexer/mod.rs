@@ -24,15 +24,13 @@ mod stream;
 
 /// Below the finality depth a batch's events stream into the store as they
 /// come, so what it holds in memory is the keys it changed, each of which
-/// is written once per commit. Such a batch commits after this long: a
-/// crash loses at most that much work, and `/v1/status` moves on at least
-/// that often. Commits by event count (every 160k) rewrote a busy token's
-/// 20k holders six times in a 1M-event backfill, a fifth of PostgreSQL's
-/// time.
-const STREAMED_COMMIT_INTERVAL: Duration = Duration::from_secs(3);
-
-/// ... or once it changed this many `batch_events` worth of keys, which
-/// bounds its memory (about 300 bytes a key at commit).
+/// is written once per commit. Such a batch commits after the chain's
+/// `commit_interval_ms` (a crash loses at most that much work, and
+/// `/v1/status` moves on at least that often), or once it changed this
+/// many `batch_events` worth of keys, which bounds its memory (about 300
+/// bytes a key at commit). Commits by event count (every 160k) rewrote a
+/// busy token's 20k holders six times in a 1M-event backfill, a fifth of
+/// PostgreSQL's time.
 const STREAMED_KEY_BATCHES: usize = 8;
 
 /// Tuning of a chain indexer.
@@ -686,11 +684,12 @@ impl ChainIndexer {
             let size = self.chain.batch_events;
             let full = match mode {
                 HeaderMode::LastOnly => {
+                    let interval = Duration::from_millis(self.chain.commit_interval_ms);
                     self.overlay.dirty_len() >= size * STREAMED_KEY_BATCHES
                         || self
                             .open
                             .as_ref()
-                            .is_some_and(|o| o.started.elapsed() >= STREAMED_COMMIT_INTERVAL)
+                            .is_some_and(|o| o.started.elapsed() >= interval)
                 }
                 HeaderMode::All => logs >= size && (!self.committing() || logs >= size * 3),
             };
