@@ -110,7 +110,9 @@ impl Overlay {
 
     /// Sets `key` to `value` at the current block. Setting a key that is not
     /// held writes it even when the value is zero (its stored value is
-    /// unknown here).
+    /// unknown here), unless the overlay is complete: then the key has no
+    /// stored row, and zero is what it holds, as if loaded as absent (so a
+    /// backfill from scratch stores the same rows as one resumed midway).
     pub fn set(&mut self, key: StateKey, value: U256) {
         let (previous, was_dirty) = match self.values.entry(key) {
             Entry::Occupied(mut held) => {
@@ -123,6 +125,13 @@ impl Overlay {
                 before
             }
             Entry::Vacant(free) => {
+                if self.complete && value.is_zero() {
+                    free.insert(Slot {
+                        value,
+                        dirty: false,
+                    });
+                    return;
+                }
                 free.insert(Slot { value, dirty: true });
                 (U256::ZERO, false)
             }
@@ -219,6 +228,45 @@ mod tests {
         assert!(o.is_complete(), "writes keep it complete");
         o.clear();
         assert!(!o.is_complete(), "cleared keys must be loaded again");
+    }
+
+    /// A complete overlay treats a key it does not hold as loaded absent:
+    /// setting it to zero writes nothing, as after a load of zero, and any
+    /// other value writes it with an undo entry of zero.
+    #[test]
+    fn a_complete_overlay_writes_what_a_loaded_one_writes() {
+        let zero = StateKey::balance(Address::repeat_byte(1), Address::repeat_byte(2));
+        let five = StateKey::balance(Address::repeat_byte(1), Address::repeat_byte(3));
+        let run = |complete: bool| {
+            let mut o = Overlay::new();
+            if complete {
+                o.assume_complete();
+            } else {
+                o.load(zero, U256::ZERO);
+                o.load(five, U256::ZERO);
+            }
+            o.begin_block(11, 10);
+            o.set(zero, U256::ZERO);
+            o.set(five, U256::from(5));
+            o.take_changes()
+        };
+        let (writes, undo) = run(true);
+        assert_eq!((writes.clone(), undo.clone()), run(false));
+        assert_eq!(
+            writes,
+            vec![StateWrite {
+                key: five,
+                value: U256::from(5)
+            }]
+        );
+        assert_eq!(
+            undo,
+            vec![UndoEntry {
+                block_number: 11,
+                key: five,
+                previous: U256::ZERO
+            }]
+        );
     }
 
     #[test]
