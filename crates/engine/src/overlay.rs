@@ -23,6 +23,9 @@ use tributary_types::{StateKey, StateWrite, UndoEntry};
 struct Slot {
     value: U256,
     dirty: bool,
+    /// Whether the store holds a row for the key once the batches handed
+    /// to it commit (it keeps no row for zero).
+    stored: bool,
 }
 
 /// State values for one chain, with the changes of the batch in progress.
@@ -94,6 +97,7 @@ impl Overlay {
         self.values.entry(key).or_insert(Slot {
             value,
             dirty: false,
+            stored: !value.is_zero(),
         });
     }
 
@@ -121,18 +125,20 @@ impl Overlay {
                     return;
                 }
                 let before = (slot.value, slot.dirty);
-                *slot = Slot { value, dirty: true };
+                slot.value = value;
+                slot.dirty = true;
                 before
             }
             Entry::Vacant(free) => {
-                if self.complete && value.is_zero() {
-                    free.insert(Slot {
-                        value,
-                        dirty: false,
-                    });
+                let dirty = !(self.complete && value.is_zero());
+                free.insert(Slot {
+                    value,
+                    dirty,
+                    stored: false,
+                });
+                if !dirty {
                     return;
                 }
-                free.insert(Slot { value, dirty: true });
                 (U256::ZERO, false)
             }
         };
@@ -197,6 +203,24 @@ impl Overlay {
         (writes, std::mem::take(&mut self.undo))
     }
 
+    /// Which of a closing batch's `writes` change a row the store holds
+    /// (see `Batch::existing`), noting that from its commit on the store
+    /// holds exactly the keys written with a value other than zero. Keys
+    /// loaded from the store or written by an earlier batch are known;
+    /// others are left out, which is always safe.
+    pub fn stored_rows(&mut self, writes: &[StateWrite]) -> std::collections::HashSet<StateKey> {
+        let mut existing = std::collections::HashSet::with_capacity(writes.len());
+        for w in writes {
+            if let Some(slot) = self.values.get_mut(&w.key) {
+                if slot.stored && !w.value.is_zero() {
+                    existing.insert(w.key);
+                }
+                slot.stored = !w.value.is_zero();
+            }
+        }
+        existing
+    }
+
     /// Forgets every value, e.g. after a rollback or a failed commit, or
     /// when the overlay outgrows its memory bound. Keys must be loaded from
     /// the store again from then on.
@@ -228,6 +252,31 @@ mod tests {
         assert!(o.is_complete(), "writes keep it complete");
         o.clear();
         assert!(!o.is_complete(), "cleared keys must be loaded again");
+    }
+
+    /// Rows the store holds: keys loaded with a value, then whatever a
+    /// batch wrote other than zero (zero deletes the row).
+    #[test]
+    fn stored_rows_follow_loads_and_written_values() {
+        let key = |n: u8| StateKey::balance(Address::repeat_byte(1), Address::repeat_byte(n));
+        let mut o = Overlay::new();
+        o.load(key(1), U256::from(5));
+        o.load(key(2), U256::ZERO);
+        o.set(key(1), U256::from(6));
+        o.set(key(2), U256::from(7));
+        o.set(key(3), U256::from(8));
+        let (writes, _) = o.take_changes();
+        let first = o.stored_rows(&writes);
+        assert_eq!(first, [key(1)].into_iter().collect());
+        o.set(key(1), U256::ZERO);
+        o.set(key(2), U256::from(9));
+        o.set(key(3), U256::from(10));
+        let (writes, _) = o.take_changes();
+        let second = o.stored_rows(&writes);
+        assert_eq!(second, [key(2), key(3)].into_iter().collect());
+        o.set(key(1), U256::from(1));
+        let (writes, _) = o.take_changes();
+        assert!(o.stored_rows(&writes).is_empty(), "zero deleted the row");
     }
 
     /// A complete overlay treats a key it does not hold as loaded absent:

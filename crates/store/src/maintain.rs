@@ -76,7 +76,7 @@ impl Store {
                 }
             }
         }
-        write_state(&mut tx, d, r.chain_id, &r.state).await?;
+        write_state(&mut tx, d, r.chain_id, &r.state, &Default::default()).await?;
         insert_undo(&mut tx, d, r.chain_id, &r.undo).await?;
         set_fingerprints(&mut tx, d, r.chain_id, &r.fingerprints).await?;
         tx.commit().await?;

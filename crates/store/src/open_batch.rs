@@ -85,7 +85,7 @@ impl OpenBatch {
         let inserted =
             self.inserted + crate::events::insert(tx, d, batch.chain_id, &batch.events).await?;
         let events_s = t.elapsed().as_secs_f64();
-        write_state(tx, d, batch.chain_id, &batch.state).await?;
+        write_state(tx, d, batch.chain_id, &batch.state, &batch.existing).await?;
         let state_s = t.elapsed().as_secs_f64() - events_s;
         insert_undo(tx, d, batch.chain_id, &batch.undo).await?;
         insert_headers(tx, d, batch.chain_id, &batch.headers).await?;

@@ -46,6 +46,40 @@ pub(crate) async fn upsert_state(
     Ok(())
 }
 
+/// Updates the stored rows of state `rows` in one statement of five
+/// parameters; returns how many rows it updated (a key without a row is
+/// left alone).
+pub(crate) async fn update_state(
+    tx: &mut Transaction<'static, Any>,
+    chain_id: ChainId,
+    rows: &[&StateWrite],
+) -> Result<u64, StoreError> {
+    let mut packed = Packed::with_capacity(rows.len());
+    for w in rows {
+        packed.push(w.key, w.value);
+    }
+    let mut q = Sql::new(
+        Dialect::Postgres,
+        "UPDATE state SET value = t.value FROM (SELECT CAST(k AS SMALLINT), ",
+    );
+    // A statement planned for these parameters: a generic plan does not
+    // know how many rows the arrays hold, and may probe the primary key
+    // once per row instead of hashing them (1.5x slower at 20k rows).
+    q.cache(false);
+    packed.push_columns(&mut q);
+    q.push(" FROM unnest(string_to_array(")
+        .bind(packed.kinds)
+        .push(", ','), string_to_array(")
+        .bind(packed.values)
+        .push(
+            ", ',')) WITH ORDINALITY AS u (k, v, i)) AS t (kind, scope, subject, value) \
+             WHERE state.chain_id = ",
+        )
+        .bind_u64("chain_id", chain_id)?;
+    q.push(" AND state.kind = t.kind AND state.scope = t.scope AND state.subject = t.subject");
+    q.execute(&mut **tx).await
+}
+
 /// State keys and values packed into four parameters (see
 /// [`upsert_state`]).
 struct Packed {

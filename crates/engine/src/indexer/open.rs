@@ -260,6 +260,7 @@ impl ChainIndexer {
             refresh,
         };
         refresh::apply_views(view_frame, &mut self.overlay, &mut batch).await?;
+        batch.existing = self.overlay.stored_rows(&batch.state);
         if refresh {
             self.last_refresh = Some(last.number);
         }

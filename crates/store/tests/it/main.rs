@@ -99,8 +99,46 @@ both!(
     log_indexes_past_2_pow_31_and_odd_strings_round_trip,
     state_writes_span_statements_scopes_and_kinds,
     many_undo_entries_roll_back_exactly,
-    has_state_sees_only_its_own_chain
+    has_state_sees_only_its_own_chain,
+    keys_taken_for_stored_are_written_whether_or_not_they_are
 );
+
+/// A batch names the keys whose rows it knows exist (updated in place on
+/// PostgreSQL). A key named wrongly (no row) is still written, a key left
+/// out is upserted, and a zero still deletes.
+async fn keys_taken_for_stored_are_written_whether_or_not_they_are(backend: Backend) {
+    let (_db, store) = open(backend).await;
+    let key = |n: u8| StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(n));
+    let write = |n: u8, v: u64| StateWrite {
+        key: key(n),
+        value: U256::from(v),
+    };
+    let first = batch(None, 1, vec![], vec![write(1, 10), write(2, 20)], vec![]);
+    store.commit(&first).await.expect("block 1");
+    let mut second = batch(
+        Some(1),
+        2,
+        vec![],
+        vec![write(1, 11), write(2, 0), write(3, 30), write(4, 40)],
+        vec![],
+    );
+    // 1 is stored, 3 is not (taken for stored wrongly), 4 is left out.
+    second.existing = [key(1), key(3)].into_iter().collect();
+    store.commit(&second).await.expect("block 2");
+    let keys: Vec<StateKey> = (1..=4).map(key).collect();
+    let values = store.load_state(CHAIN, &keys).await.expect("state");
+    let got: Vec<Option<U256>> = keys.iter().map(|k| values.get(k).copied()).collect();
+    assert_eq!(
+        got,
+        vec![
+            Some(U256::from(11)),
+            None,
+            Some(U256::from(30)),
+            Some(U256::from(40))
+        ],
+        "{backend:?}"
+    );
+}
 
 /// The indexer skips loading keys for a chain without stored state, so
 /// `has_state` must see any row of the chain, and no other chain's.
