@@ -23,6 +23,8 @@ mod snapshot;
 mod sql;
 mod state;
 pub mod state_read;
+mod undo;
+mod upgrade;
 mod wal;
 pub mod write;
 
@@ -115,6 +117,7 @@ impl Store {
             .await
             .map_err(|source| StoreError::Migrate { source })?;
         events::upgrade_event_rows(&writer, dialect).await?;
+        undo::upgrade_rows(&writer, dialect).await?;
         let pool = open_pool(
             dialect,
             &url,

@@ -8,7 +8,7 @@ use tributary_types::{ChainId, RawLog, StateKind, StateWrite, UndoEntry};
 
 use crate::read::TokenRow;
 use crate::sql::Sql;
-use crate::write::{insert_undo, upsert_tokens, write_state};
+use crate::write::{upsert_tokens, write_state};
 use crate::{Store, StoreError};
 
 /// A projection's new state, replacing what it had.
@@ -77,7 +77,7 @@ impl Store {
             }
         }
         write_state(&mut tx, d, r.chain_id, &r.state, &Default::default()).await?;
-        insert_undo(&mut tx, d, r.chain_id, &r.undo).await?;
+        crate::undo::insert(&mut tx, d, r.chain_id, &r.undo).await?;
         set_fingerprints(&mut tx, d, r.chain_id, &r.fingerprints).await?;
         tx.commit().await?;
         Ok(())

@@ -17,8 +17,8 @@ use tributary_types::{ChainId, StoredEvent};
 
 use crate::sql::Sql;
 use crate::write::{
-    Batch, CursorMove, insert_discovered, insert_headers, insert_undo, move_cursor, prune,
-    read_cursor, upsert_tokens, write_state,
+    Batch, CursorMove, insert_discovered, insert_headers, move_cursor, prune, read_cursor,
+    upsert_tokens, write_state,
 };
 use crate::{Store, StoreError};
 
@@ -87,7 +87,7 @@ impl OpenBatch {
         let events_s = t.elapsed().as_secs_f64();
         write_state(tx, d, batch.chain_id, &batch.state, &batch.existing).await?;
         let state_s = t.elapsed().as_secs_f64() - events_s;
-        insert_undo(tx, d, batch.chain_id, &batch.undo).await?;
+        crate::undo::insert(tx, d, batch.chain_id, &batch.undo).await?;
         insert_headers(tx, d, batch.chain_id, &batch.headers).await?;
         insert_discovered(tx, d, batch.chain_id, &batch.discovered).await?;
         crate::ops::insert_dead_letters(tx, d, &batch.dead_letters).await?;

@@ -3,13 +3,13 @@
 //! A parameter per value made parsing and binding about a third of each
 //! upsert's server time (8192 rows, 16k parameters, 12–30 ms to bind), on top
 //! of the driver encoding each one; sqlx's `Any` driver has neither arrays
-//! nor `COPY`. So kinds, block numbers and values travel as comma-separated
+//! nor `COPY`. So kinds and values travel as comma-separated
 //! text, scopes and subjects as concatenated bytes, and the server unpacks
 //! them with `unnest(...) WITH ORDINALITY`. Nothing is spliced into the SQL.
 
 use alloy_primitives::U256;
 use sqlx::{Any, Transaction};
-use tributary_types::{ChainId, StateKey, StateWrite, UndoEntry};
+use tributary_types::{ChainId, StateKey, StateWrite};
 
 use crate::sql::Sql;
 use crate::{Dialect, StoreError};
@@ -118,43 +118,4 @@ impl Packed {
             .bind(std::mem::take(&mut self.subjects))
             .push(" FROM CAST(i AS INTEGER) * 32 - 31 FOR 32), CAST(v AS NUMERIC(78,0))");
     }
-}
-
-/// Inserts undo entries numbered from `seq` in one statement of seven
-/// parameters (block numbers as text too).
-pub(crate) async fn insert_undo(
-    tx: &mut Transaction<'static, Any>,
-    chain_id: ChainId,
-    seq: i64,
-    undo: &[UndoEntry],
-) -> Result<(), StoreError> {
-    use std::fmt::Write;
-    let mut packed = Packed::with_capacity(undo.len());
-    let mut blocks = String::with_capacity(undo.len() * 10);
-    for u in undo {
-        if !blocks.is_empty() {
-            blocks.push(',');
-        }
-        // Writing into a String cannot fail.
-        let _ = write!(blocks, "{}", u.block_number);
-        packed.push(u.key, u.previous);
-    }
-    let mut q = Sql::new(
-        Dialect::Postgres,
-        "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) SELECT ",
-    );
-    q.bind_u64("chain_id", chain_id)?
-        .push(", CAST(b AS BIGINT), ")
-        .bind(seq)
-        .push(" + i - 1, CAST(k AS SMALLINT), ");
-    packed.push_columns(&mut q);
-    q.push(" FROM unnest(string_to_array(")
-        .bind(blocks)
-        .push(", ','), string_to_array(")
-        .bind(packed.kinds)
-        .push(", ','), string_to_array(")
-        .bind(packed.values)
-        .push(", ',')) WITH ORDINALITY AS t (b, k, v, i)");
-    q.execute(&mut **tx).await?;
-    Ok(())
 }

@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, B256, U256};
-use sqlx::{Any, Transaction};
-use tributary_types::{ChainId, StateKey, StateKind, StateWrite};
+use tributary_types::{ChainId, StateKey, StateKind};
 
 use crate::sql::Sql;
 use crate::{Dialect, Store, StoreError};
@@ -82,35 +81,6 @@ pub(crate) fn push_scope_filter(
         .bind(scope.to_vec())
         .bind_list(" AND subject IN (", subjects.iter().map(|s| s.to_vec()));
     Ok(())
-}
-
-/// Values every key changed above `block` held before its earliest change:
-/// exactly what rolling back to `block` must restore.
-pub(crate) async fn undo_above(
-    tx: &mut Transaction<'static, Any>,
-    d: Dialect,
-    chain_id: ChainId,
-    block: u64,
-) -> Result<Vec<StateWrite>, StoreError> {
-    let mut q = Sql::new(d, "SELECT kind, scope, subject, ");
-    q.push(d.u256_select("previous"));
-    q.push(", block_number, seq FROM undo WHERE chain_id = ");
-    q.bind_u64("chain_id", chain_id)?
-        .push(" AND block_number > ")
-        .bind_u64("block", block)?;
-    // Newest first, so that the earliest entry of each key is the last one seen.
-    q.push(" ORDER BY block_number DESC, seq DESC");
-    let mut restore: HashMap<StateKey, U256> = HashMap::new();
-    for row in q.fetch_all(&mut **tx).await? {
-        let (key, previous) = key_value_from_row(d, &row)?;
-        restore.insert(key, previous);
-    }
-    let mut writes: Vec<StateWrite> = restore
-        .into_iter()
-        .map(|(key, value)| StateWrite { key, value })
-        .collect();
-    writes.sort_by_key(|w| w.key);
-    Ok(writes)
 }
 
 /// Decodes `kind, scope, subject, value` at columns 0..4.

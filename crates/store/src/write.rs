@@ -196,7 +196,7 @@ impl Store {
         if let Some(epoch) = lease_epoch {
             crate::lease::check_fence(&mut tx, d, chain_id, epoch).await?;
         }
-        let restored = crate::state::undo_above(&mut tx, d, chain_id, ancestor.number).await?;
+        let restored = crate::undo::above(&mut tx, d, chain_id, ancestor.number).await?;
         write_state(&mut tx, d, chain_id, &restored, &HashSet::new()).await?;
         let deleted_events =
             crate::events::delete_above(&mut tx, d, chain_id, ancestor.number).await?;
@@ -353,9 +353,6 @@ const STATE_ROWS: usize = 8192;
 /// Fewest keys of one (kind, scope) in a batch that get statements of their own.
 const SCOPE_ROWS_MIN: usize = 64;
 
-/// Undo entries per statement of one (block, kind, scope): three binds each.
-const UNDO_ROWS: usize = 8192;
-
 /// Rows per statement for a table of `columns` columns.
 fn chunk_rows(columns: usize) -> usize {
     (MAX_BINDS / columns).max(1)
@@ -490,104 +487,6 @@ async fn upsert_state(
         ") AS v WHERE true ON CONFLICT (chain_id, kind, scope, subject) DO UPDATE SET value = excluded.value",
     );
     q.execute(&mut **tx).await?;
-    Ok(())
-}
-
-pub(crate) async fn insert_undo(
-    tx: &mut Transaction<'static, Any>,
-    d: Dialect,
-    chain_id: ChainId,
-    undo: &[UndoEntry],
-) -> Result<(), StoreError> {
-    if undo.is_empty() {
-        return Ok(());
-    }
-    // seq continues after what earlier batches wrote for the same blocks.
-    let mut q = Sql::new(
-        d,
-        "SELECT COALESCE(MAX(seq), -1) FROM undo WHERE chain_id = ",
-    );
-    q.bind_u64("chain_id", chain_id)?;
-    let row = q.fetch_optional(&mut **tx).await?;
-    let mut seq: i64 = match row {
-        Some(r) => sqlx::Row::try_get::<i64, _>(&r, 0)? + 1,
-        None => 0,
-    };
-    if d == Dialect::Postgres {
-        for chunk in undo.chunks(crate::packed::ROWS) {
-            crate::packed::insert_undo(tx, chain_id, seq, chunk).await?;
-            seq += chunk.len() as i64;
-        }
-        return Ok(());
-    }
-    // SQLite's are grouped per (block, kind, scope) like state writes, each
-    // row binding its seq, subject and previous value: seven binds a row
-    // made the undo entries most of a commit's time above the finality
-    // depth. seq only has to be unique within a block (a block holds one
-    // entry per key), so the grouping may reorder entries.
-    let mut groups: BTreeMap<(u64, StateKind, Address), Vec<&UndoEntry>> = BTreeMap::new();
-    for u in undo {
-        groups
-            .entry((u.block_number, u.key.kind, u.key.scope))
-            .or_default()
-            .push(u);
-    }
-    let mut mixed: Vec<&UndoEntry> = Vec::new();
-    for ((block, kind, scope), group) in groups {
-        if group.len() < SCOPE_ROWS_MIN {
-            mixed.extend(group);
-            continue;
-        }
-        for chunk in group.chunks(UNDO_ROWS) {
-            let mut q = Sql::new(
-                d,
-                "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) SELECT ",
-            );
-            q.cache(chunk.len() == UNDO_ROWS);
-            q.bind_u64("chain_id", chain_id)?
-                .push(", ")
-                .bind_u64("block", block)?
-                .push(", column1, ")
-                .bind(kind.code())
-                .push(", ")
-                .bind(scope.to_vec());
-            q.push(", column2, column3 FROM (VALUES ");
-            for (i, u) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(seq)
-                    .push(", ")
-                    .bind(u.key.subject.to_vec())
-                    .push(", ")
-                    .bind(u.previous.to_be_bytes_vec())
-                    .push(")");
-                seq += 1;
-            }
-            q.push(") AS v");
-            q.execute(&mut **tx).await?;
-        }
-    }
-    for chunk in mixed.chunks(chunk_rows(7)) {
-        let mut q = Sql::new(
-            d,
-            "INSERT INTO undo (chain_id, block_number, seq, kind, scope, subject, previous) VALUES ",
-        );
-        q.cache(chunk.len() == chunk_rows(7));
-        for (i, u) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.bind_u64("chain_id", chain_id)?
-                .push(", ")
-                .bind_u64("block", u.block_number)?
-                .push(", ");
-            q.bind(seq).push(", ").bind(u.key.kind.code()).push(", ");
-            q.bind(u.key.scope.to_vec())
-                .push(", ")
-                .bind(u.key.subject.to_vec())
-                .push(", ");
-            q.bind_u256(u.previous).push(")");
-            seq += 1;
-        }
-        q.execute(&mut **tx).await?;
-    }
     Ok(())
 }
 

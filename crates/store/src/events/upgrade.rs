@@ -19,32 +19,11 @@ const STEP_ROWS: i64 = 20_000;
 /// Moves every row of `events_v1` into chunks, then drops it. Returns how
 /// many events were moved (0 on a database that never had the old table).
 pub(crate) async fn upgrade_event_rows(writer: &AnyPool, d: Dialect) -> Result<u64, StoreError> {
-    let exists = match d {
-        Dialect::Sqlite => {
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events_v1'"
-        }
-        Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'events_v1'"
-        }
-    };
-    // Several processes (`index` and `serve`) may open a database at once.
-    // Each step first takes a lock that serialises them, then looks again:
-    // without it, two of them read the old table and then both tried to
-    // drop it, which PostgreSQL broke as a deadlock.
-    let lock = match d {
-        // A write that changes nothing takes SQLite's write lock up front.
-        Dialect::Sqlite => "UPDATE chains SET name = name WHERE 0 = 1",
-        Dialect::Postgres => "SELECT pg_advisory_xact_lock(7237005577332262213)",
-    };
     let mut moved = 0;
     loop {
-        let mut tx = writer.begin().await?;
-        sqlx::raw_sql(lock).execute(&mut *tx).await?;
-        let found: i64 = sqlx::query_scalar(exists).fetch_one(&mut *tx).await?;
-        if found == 0 {
-            tx.commit().await?;
+        let Some(mut tx) = crate::upgrade::begin_step(writer, d, "events_v1").await? else {
             return Ok(moved);
-        }
+        };
         let first = sqlx::query(
             "SELECT chain_id, block_number FROM events_v1 ORDER BY chain_id, block_number LIMIT 1",
         )

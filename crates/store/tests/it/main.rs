@@ -100,7 +100,8 @@ both!(
     state_writes_span_statements_scopes_and_kinds,
     many_undo_entries_roll_back_exactly,
     has_state_sees_only_its_own_chain,
-    keys_taken_for_stored_are_written_whether_or_not_they_are
+    keys_taken_for_stored_are_written_whether_or_not_they_are,
+    undo_rows_of_an_older_database_move_into_chunks
 );
 
 /// A batch names the keys whose rows it knows exist (updated in place on
@@ -630,4 +631,90 @@ async fn row_pages(conn: &mut sqlx::AnyConnection) -> Vec<String> {
         .fetch_all(conn)
         .await
         .expect("pages")
+}
+
+/// A database written before undo chunks keeps its window's entries, one
+/// row each, in the table migration 0008 renamed `undo_v1`; connecting
+/// moves them into chunks, and a rollback then restores from them.
+async fn undo_rows_of_an_older_database_move_into_chunks(backend: Backend) {
+    use sqlx::Connection;
+    let (db, store) = open(backend).await;
+    let key = |n: u8| StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(n));
+    let before = |n: u8| U256::from(10u64).pow(U256::from(n)) + U256::from(n);
+    let writes = |f: &dyn Fn(u8) -> U256| -> Vec<StateWrite> {
+        (1..=3)
+            .map(|n| StateWrite {
+                key: key(n),
+                value: f(n),
+            })
+            .collect()
+    };
+    store
+        .commit(&batch(None, 1, vec![], writes(&before), vec![]))
+        .await
+        .expect("block 1");
+    // Block 2's entries are left out here and written the old way below.
+    store
+        .commit(&batch(
+            Some(1),
+            2,
+            vec![],
+            writes(&|n| U256::from(n)),
+            vec![],
+        ))
+        .await
+        .expect("block 2");
+    store.close().await;
+    let (blob, int, numeric) = match backend {
+        Backend::Sqlite => ("BLOB", "INTEGER", "BLOB"),
+        Backend::Postgres => ("BYTEA", "BIGINT", "NUMERIC(78,0)"),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE undo_v1 (chain_id {int} NOT NULL, block_number {int} NOT NULL, seq {int} NOT NULL, kind {int} NOT NULL, scope {blob} NOT NULL, subject {blob} NOT NULL, previous {numeric} NOT NULL, PRIMARY KEY (chain_id, block_number, seq))"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("old table");
+    for n in 1..=3u8 {
+        let k = key(n);
+        let sql = match backend {
+            Backend::Sqlite => "INSERT INTO undo_v1 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            Backend::Postgres => {
+                "INSERT INTO undo_v1 VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS NUMERIC(78,0)))"
+            }
+        };
+        let q = sqlx::query(sql)
+            .bind(CHAIN as i64)
+            .bind(2i64)
+            .bind(i64::from(n))
+            .bind(k.kind.code())
+            .bind(k.scope.to_vec())
+            .bind(k.subject.to_vec());
+        let q = match backend {
+            Backend::Sqlite => q.bind(before(n).to_be_bytes_vec()),
+            Backend::Postgres => q.bind(before(n).to_string()),
+        };
+        q.execute(&mut conn).await.expect("old row");
+    }
+    let store = Store::connect(&db.url).await.expect("reconnect");
+    let gone = sqlx::query("SELECT COUNT(*) FROM undo_v1")
+        .fetch_one(&mut conn)
+        .await;
+    assert!(gone.is_err(), "{backend:?}: the old table is dropped");
+    store
+        .rollback_to(CHAIN, &header(1, 1), 2, None)
+        .await
+        .expect("rollback");
+    let keys: Vec<StateKey> = (1..=3).map(key).collect();
+    let values = store.load_state(CHAIN, &keys).await.expect("state");
+    for n in 1..=3u8 {
+        assert_eq!(
+            values.get(&key(n)),
+            Some(&before(n)),
+            "{backend:?}: key {n}"
+        );
+    }
 }
