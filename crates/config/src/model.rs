@@ -116,8 +116,9 @@ pub struct ChainConfig {
     pub max_block_range: u64,
     /// Log ranges fetched ahead in parallel (default 4, 1..=64).
     pub fetch_concurrency: usize,
-    /// Target number of events per committed batch above the finality
-    /// depth; below it, a backfill writes events every `batch_events` and
+    /// Above the finality depth a batch commits at the head, or once it
+    /// holds 3x this many events (in memory); below it, a backfill writes
+    /// events every `batch_events` and
     /// commits every `commit_interval_ms`, or sooner once it changed 8x
     /// `batch_events` keys (default 20000, > 0).
     pub batch_events: usize,
