@@ -25,7 +25,43 @@ struct Slot {
     dirty: bool,
     /// Whether the store holds a row for the key once the batches handed
     /// to it commit (it keeps no row for zero).
-    stored: bool,
+    row: Row,
+}
+
+/// What the overlay knows of a key's row in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    /// Not known: written without being loaded, by an overlay that does
+    /// not hold every stored key.
+    Unknown,
+    /// No row (loaded as zero, written zero, or not held by a complete
+    /// overlay).
+    Absent,
+    /// A row.
+    Present,
+}
+
+impl Row {
+    /// The row of a key whose stored value is `value` (the store keeps no
+    /// row for zero).
+    fn of_value(value: U256) -> Self {
+        if value.is_zero() {
+            Self::Absent
+        } else {
+            Self::Present
+        }
+    }
+}
+
+/// The keys of a batch's writes whose rows the overlay knows about (see
+/// `Batch::existing` and `Batch::absent`); keys it does not know are in
+/// neither set, which is always safe.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct KnownRows {
+    /// Keys written other than zero whose rows the store holds.
+    pub existing: std::collections::HashSet<StateKey>,
+    /// Keys written other than zero that the store holds no row for.
+    pub absent: std::collections::HashSet<StateKey>,
 }
 
 /// State values for one chain, with the changes of the batch in progress.
@@ -97,7 +133,7 @@ impl Overlay {
         self.values.entry(key).or_insert(Slot {
             value,
             dirty: false,
-            stored: !value.is_zero(),
+            row: Row::of_value(value),
         });
     }
 
@@ -134,7 +170,11 @@ impl Overlay {
                 free.insert(Slot {
                     value,
                     dirty,
-                    stored: false,
+                    row: if self.complete {
+                        Row::Absent
+                    } else {
+                        Row::Unknown
+                    },
                 });
                 if !dirty {
                     return;
@@ -203,22 +243,28 @@ impl Overlay {
         (writes, std::mem::take(&mut self.undo))
     }
 
-    /// Which of a closing batch's `writes` change a row the store holds
-    /// (see `Batch::existing`), noting that from its commit on the store
-    /// holds exactly the keys written with a value other than zero. Keys
-    /// loaded from the store or written by an earlier batch are known;
-    /// others are left out, which is always safe.
-    pub fn stored_rows(&mut self, writes: &[StateWrite]) -> std::collections::HashSet<StateKey> {
-        let mut existing = std::collections::HashSet::with_capacity(writes.len());
+    /// Which of a closing batch's `writes` change a row the store holds,
+    /// and which write a key it holds no row for (see `Batch::existing`
+    /// and `Batch::absent`), noting that from its commit on the store holds
+    /// exactly the keys written with a value other than zero. Keys loaded
+    /// from the store, written by an earlier batch, or not held by a
+    /// complete overlay are known; others are left out, which is always
+    /// safe.
+    pub fn known_rows(&mut self, writes: &[StateWrite]) -> KnownRows {
+        let mut known = KnownRows::default();
         for w in writes {
             if let Some(slot) = self.values.get_mut(&w.key) {
-                if slot.stored && !w.value.is_zero() {
-                    existing.insert(w.key);
+                if !w.value.is_zero() {
+                    match slot.row {
+                        Row::Present => known.existing.insert(w.key),
+                        Row::Absent => known.absent.insert(w.key),
+                        Row::Unknown => false,
+                    };
                 }
-                slot.stored = !w.value.is_zero();
+                slot.row = Row::of_value(w.value);
             }
         }
-        existing
+        known
     }
 
     /// Forgets every value, e.g. after a rollback or a failed commit, or
@@ -255,10 +301,13 @@ mod tests {
     }
 
     /// Rows the store holds: keys loaded with a value, then whatever a
-    /// batch wrote other than zero (zero deletes the row).
+    /// batch wrote other than zero (zero deletes the row); keys loaded as
+    /// zero or written zero have none; a key written without a load is
+    /// unknown until its write commits.
     #[test]
-    fn stored_rows_follow_loads_and_written_values() {
+    fn known_rows_follow_loads_and_written_values() {
         let key = |n: u8| StateKey::balance(Address::repeat_byte(1), Address::repeat_byte(n));
+        let set = |keys: &[u8]| keys.iter().map(|&n| key(n)).collect();
         let mut o = Overlay::new();
         o.load(key(1), U256::from(5));
         o.load(key(2), U256::ZERO);
@@ -266,17 +315,27 @@ mod tests {
         o.set(key(2), U256::from(7));
         o.set(key(3), U256::from(8));
         let (writes, _) = o.take_changes();
-        let first = o.stored_rows(&writes);
-        assert_eq!(first, [key(1)].into_iter().collect());
+        let first = o.known_rows(&writes);
+        assert_eq!((first.existing, first.absent), (set(&[1]), set(&[2])));
         o.set(key(1), U256::ZERO);
         o.set(key(2), U256::from(9));
         o.set(key(3), U256::from(10));
         let (writes, _) = o.take_changes();
-        let second = o.stored_rows(&writes);
-        assert_eq!(second, [key(2), key(3)].into_iter().collect());
+        let second = o.known_rows(&writes);
+        assert_eq!((second.existing, second.absent), (set(&[2, 3]), set(&[])));
         o.set(key(1), U256::from(1));
         let (writes, _) = o.take_changes();
-        assert!(o.stored_rows(&writes).is_empty(), "zero deleted the row");
+        let third = o.known_rows(&writes);
+        assert_eq!(
+            (third.existing, third.absent),
+            (set(&[]), set(&[1])),
+            "zero deleted the row"
+        );
+        let mut complete = Overlay::new();
+        complete.assume_complete();
+        complete.set(key(4), U256::from(1));
+        let (writes, _) = complete.take_changes();
+        assert_eq!(complete.known_rows(&writes).absent, set(&[4]));
     }
 
     /// A complete overlay treats a key it does not hold as loaded absent:

@@ -8,7 +8,7 @@ use tributary_types::{ChainId, RawLog, StateKind, StateWrite, UndoEntry};
 
 use crate::read::TokenRow;
 use crate::sql::Sql;
-use crate::write::{upsert_tokens, write_state};
+use crate::write::{KnownRows, upsert_tokens, write_state};
 use crate::{Store, StoreError};
 
 /// A projection's new state, replacing what it had.
@@ -76,7 +76,8 @@ impl Store {
                 }
             }
         }
-        write_state(&mut tx, d, r.chain_id, &r.state, &Default::default()).await?;
+        let none = Default::default();
+        write_state(&mut tx, d, r.chain_id, &r.state, KnownRows::none(&none)).await?;
         crate::undo::insert(&mut tx, d, r.chain_id, &r.undo).await?;
         set_fingerprints(&mut tx, d, r.chain_id, &r.fingerprints).await?;
         tx.commit().await?;

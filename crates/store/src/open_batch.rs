@@ -17,8 +17,8 @@ use tributary_types::{ChainId, StoredEvent};
 
 use crate::sql::Sql;
 use crate::write::{
-    Batch, CursorMove, insert_discovered, insert_headers, move_cursor, prune, read_cursor,
-    upsert_tokens, write_state,
+    Batch, CursorMove, KnownRows, insert_discovered, insert_headers, move_cursor, prune,
+    read_cursor, upsert_tokens, write_state,
 };
 use crate::{Store, StoreError};
 
@@ -85,7 +85,11 @@ impl OpenBatch {
         let inserted =
             self.inserted + crate::events::insert(tx, d, batch.chain_id, &batch.events).await?;
         let events_s = t.elapsed().as_secs_f64();
-        write_state(tx, d, batch.chain_id, &batch.state, &batch.existing).await?;
+        let known = KnownRows {
+            existing: &batch.existing,
+            absent: &batch.absent,
+        };
+        write_state(tx, d, batch.chain_id, &batch.state, known).await?;
         let state_s = t.elapsed().as_secs_f64() - events_s;
         crate::undo::insert(tx, d, batch.chain_id, &batch.undo).await?;
         insert_headers(tx, d, batch.chain_id, &batch.headers).await?;

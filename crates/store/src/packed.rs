@@ -34,6 +34,47 @@ pub(crate) async fn upsert_state(
     Ok(())
 }
 
+/// Inserts state `rows` the writer knows to have no stored row, without
+/// the conflict handling of [`upsert_state`] (a speculative insertion per
+/// row: 230-270 against 120-140 ms for 20k new rows). A row that exists
+/// after all would abort the batch's transaction, so the insert runs in a
+/// savepoint, and on a unique violation the chunk is upserted instead.
+pub(crate) async fn insert_new_state(
+    tx: &mut Transaction<'static, Any>,
+    chain_id: ChainId,
+    rows: &[&StateWrite],
+) -> Result<(), StoreError> {
+    sqlx::raw_sql("SAVEPOINT new_state")
+        .execute(&mut **tx)
+        .await?;
+    let mut q = Sql::new(
+        Dialect::Postgres,
+        "INSERT INTO state (chain_id, kind, scope, subject, value) SELECT ",
+    );
+    q.bind_u64("chain_id", chain_id)?.push(", ");
+    Packed::of(rows).push_rows(&mut q);
+    match q.execute(&mut **tx).await {
+        Ok(_) => {
+            sqlx::raw_sql("RELEASE SAVEPOINT new_state")
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+        Err(StoreError::Sql(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            tracing::warn!(
+                chain_id,
+                rows = rows.len(),
+                "state keys taken for new had rows; upserting them"
+            );
+            sqlx::raw_sql("ROLLBACK TO SAVEPOINT new_state")
+                .execute(&mut **tx)
+                .await?;
+            upsert_state(tx, chain_id, rows).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Updates the stored rows of state `rows` in one statement of five
 /// parameters; returns how many rows it updated (a key without a row is
 /// left alone).

@@ -47,6 +47,12 @@ pub struct Batch {
     /// at about half an upsert's cost, and upserts any it finds missing
     /// after all; leaving a key out only costs that saving.
     pub existing: HashSet<StateKey>,
+    /// Keys of `state` the writer knows the store holds no row for (it
+    /// loaded them as absent, or holds every stored key). PostgreSQL
+    /// inserts those without conflict handling, at about half an upsert's
+    /// cost, and upserts them after all if one turns out to exist; leaving
+    /// a key out only costs that saving.
+    pub absent: HashSet<StateKey>,
     /// Undo entries for blocks above the finality depth.
     pub undo: Vec<UndoEntry>,
     /// Headers of blocks above the finality depth (and the cursor's).
@@ -197,7 +203,14 @@ impl Store {
             crate::lease::check_fence(&mut tx, d, chain_id, epoch).await?;
         }
         let restored = crate::undo::above(&mut tx, d, chain_id, ancestor.number).await?;
-        write_state(&mut tx, d, chain_id, &restored, &HashSet::new()).await?;
+        write_state(
+            &mut tx,
+            d,
+            chain_id,
+            &restored,
+            KnownRows::none(&HashSet::new()),
+        )
+        .await?;
         let deleted_events =
             crate::events::delete_above(&mut tx, d, chain_id, ancestor.number).await?;
         for (delete, column) in [
@@ -358,22 +371,44 @@ fn chunk_rows(columns: usize) -> usize {
     (MAX_BINDS / columns).max(1)
 }
 
-/// Writes `writes`, updating in place on PostgreSQL the rows of `existing`
-/// (see [`Batch::existing`]).
+/// What a writer knows of the stored rows of the keys it writes (see
+/// [`Batch::existing`] and [`Batch::absent`]).
+#[derive(Clone, Copy)]
+pub(crate) struct KnownRows<'a> {
+    pub(crate) existing: &'a HashSet<StateKey>,
+    pub(crate) absent: &'a HashSet<StateKey>,
+}
+
+impl<'a> KnownRows<'a> {
+    /// Nothing known: every key is upserted.
+    pub(crate) fn none(empty: &'a HashSet<StateKey>) -> Self {
+        Self {
+            existing: empty,
+            absent: empty,
+        }
+    }
+}
+
+/// Writes `writes`; on PostgreSQL the rows `known` to exist are updated in
+/// place and the keys known to have none inserted.
 pub(crate) async fn write_state(
     tx: &mut Transaction<'static, Any>,
     d: Dialect,
     chain_id: ChainId,
     writes: &[StateWrite],
-    existing: &HashSet<StateKey>,
+    known: KnownRows<'_>,
 ) -> Result<(), StoreError> {
     let (zero, nonzero): (Vec<&StateWrite>, Vec<&StateWrite>) =
         writes.iter().partition(|w| w.value.is_zero());
     // PostgreSQL takes the rows packed into a few parameters; SQLite, where
     // binding is an in-process call, per scope.
     if d == Dialect::Postgres {
-        let (update, upsert): (Vec<&StateWrite>, Vec<&StateWrite>) =
-            nonzero.into_iter().partition(|w| existing.contains(&w.key));
+        let (update, rest): (Vec<&StateWrite>, Vec<&StateWrite>) = nonzero
+            .into_iter()
+            .partition(|w| known.existing.contains(&w.key));
+        let (insert, upsert): (Vec<&StateWrite>, Vec<&StateWrite>) = rest
+            .into_iter()
+            .partition(|w| known.absent.contains(&w.key));
         for chunk in update.chunks(crate::packed::ROWS) {
             let updated = crate::packed::update_state(tx, chain_id, chunk).await?;
             if updated != chunk.len() as u64 {
@@ -387,6 +422,9 @@ pub(crate) async fn write_state(
                 );
                 crate::packed::upsert_state(tx, chain_id, chunk).await?;
             }
+        }
+        for chunk in insert.chunks(crate::packed::ROWS) {
+            crate::packed::insert_new_state(tx, chain_id, chunk).await?;
         }
         for chunk in upsert.chunks(crate::packed::ROWS) {
             crate::packed::upsert_state(tx, chain_id, chunk).await?;

@@ -260,7 +260,9 @@ impl ChainIndexer {
             refresh,
         };
         refresh::apply_views(view_frame, &mut self.overlay, &mut batch).await?;
-        batch.existing = self.overlay.stored_rows(&batch.state);
+        let known = self.overlay.known_rows(&batch.state);
+        batch.existing = known.existing;
+        batch.absent = known.absent;
         if refresh {
             self.last_refresh = Some(last.number);
         }

@@ -105,8 +105,9 @@ both!(
 );
 
 /// A batch names the keys whose rows it knows exist (updated in place on
-/// PostgreSQL). A key named wrongly (no row) is still written, a key left
-/// out is upserted, and a zero still deletes.
+/// PostgreSQL) and those it knows have none (inserted without conflict
+/// handling). A key named wrongly either way is still written, with the
+/// rest of its batch, a key left out is upserted, and a zero still deletes.
 async fn keys_taken_for_stored_are_written_whether_or_not_they_are(backend: Backend) {
     let (_db, store) = open(backend).await;
     let key = |n: u8| StateKey::balance(Address::repeat_byte(0xaa), Address::repeat_byte(n));
@@ -126,19 +127,36 @@ async fn keys_taken_for_stored_are_written_whether_or_not_they_are(backend: Back
     // 1 is stored, 3 is not (taken for stored wrongly), 4 is left out.
     second.existing = [key(1), key(3)].into_iter().collect();
     store.commit(&second).await.expect("block 2");
-    let keys: Vec<StateKey> = (1..=4).map(key).collect();
+    // Keys taken for new: 1 has a row (wrongly), 5 has none (rightly).
+    let mut third = batch(
+        Some(2),
+        3,
+        vec![event(3, 0, serde_json::json!({"n": 1}))],
+        vec![write(1, 12), write(5, 50)],
+        vec![],
+    );
+    third.absent = [key(1), key(5)].into_iter().collect();
+    assert_eq!(
+        store.commit(&third).await.expect("block 3"),
+        1,
+        "{backend:?}"
+    );
+    let keys: Vec<StateKey> = (1..=5).map(key).collect();
     let values = store.load_state(CHAIN, &keys).await.expect("state");
     let got: Vec<Option<U256>> = keys.iter().map(|k| values.get(k).copied()).collect();
     assert_eq!(
         got,
         vec![
-            Some(U256::from(11)),
+            Some(U256::from(12)),
             None,
             Some(U256::from(30)),
-            Some(U256::from(40))
+            Some(U256::from(40)),
+            Some(U256::from(50))
         ],
         "{backend:?}"
     );
+    let cursor = store.cursor(CHAIN).await.expect("cursor").map(|c| c.number);
+    assert_eq!(cursor, Some(3), "{backend:?}: the batch committed whole");
 }
 
 /// The indexer skips loading keys for a chain without stored state, so
