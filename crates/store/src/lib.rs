@@ -143,6 +143,16 @@ impl Store {
         self.dialect
     }
 
+    /// Whether a batch transaction ([`Store::open_batch`]) may write while
+    /// the batch before it commits. On PostgreSQL it can: it has several
+    /// write connections, the two batches' events are rows of different
+    /// blocks, and the later commit's cursor check (`FOR UPDATE` on the
+    /// chain's row) waits for the earlier commit and then reads its cursor.
+    /// SQLite has one write connection, which the earlier commit holds.
+    pub fn overlaps_batches(&self) -> bool {
+        self.dialect == Dialect::Postgres
+    }
+
     /// Opens a consistent read view: everything read through it reflects one
     /// committed state.
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {

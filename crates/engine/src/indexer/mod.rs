@@ -125,6 +125,10 @@ pub struct ChainIndexer {
     recorded_head: Option<BlockHeader>,
 }
 
+/// Ends when a batch's commit task does (its sender is dropped then, however
+/// the commit ended); what waits for it holds a clone.
+type Landed = futures::future::Shared<tokio::sync::oneshot::Receiver<()>>;
+
 /// A batch being committed while the next range is decoded and projected.
 ///
 /// Safe because every key the batch writes is in the overlay, so the next
@@ -134,7 +138,7 @@ pub struct ChainIndexer {
 struct InFlight {
     task: tokio::task::JoinHandle<Result<u64, EngineError>>,
     /// Ends (its sender dropped) when the commit task does.
-    landed: Option<tokio::sync::oneshot::Receiver<()>>,
+    landed: Landed,
     from: u64,
     to: u64,
     events: usize,
@@ -558,7 +562,7 @@ impl ChainIndexer {
     fn start_analyze(&mut self) {
         if self.analyzing.is_none() && std::mem::take(&mut self.analyze_due) {
             let store = self.store.clone();
-            let landed = self.in_flight.as_mut().and_then(|f| f.landed.take());
+            let landed = self.in_flight.as_ref().map(|f| f.landed.clone());
             self.analyzing = Some(tokio::spawn(async move {
                 if let Some(landed) = landed {
                     // Its sender is dropped when that commit ends, however.
@@ -676,12 +680,13 @@ impl ChainIndexer {
             // unfinalized blocks (and the blocks that arrive meanwhile),
             // whose blocks change mostly the same keys, so its batch runs
             // to the target, bounded at 3x `batch_events` events because
-            // it holds them in memory. Committing it every `batch_events`
-            // rewrote those keys once more per commit: after a 1M-event
-            // backfill the window of 60k events went in two commits of
-            // 15.5k keys each, 0.1 s apiece on PostgreSQL. Below it, events
-            // go into the batch's transaction as they come (see `stream`),
-            // so a batch can be much longer at no cost in memory. The range
+            // it holds their undo entries and headers in memory.
+            // Committing it every `batch_events` rewrote those keys once
+            // more per commit: after a 1M-event backfill the window of 60k
+            // events went in two commits of 15.5k keys each, 0.1 s apiece
+            // on PostgreSQL. Below it, a batch holds only its keys (events
+            // go into the batch's transaction as they come, see `stream`),
+            // so it can be much longer at little cost in memory. The range
             // that reaches the target closes its batch at once: at the
             // head, a block is committed as soon as it arrives.
             let logs = self.open.as_ref().map_or(0, |o| o.logs);

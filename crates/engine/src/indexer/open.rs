@@ -9,9 +9,12 @@
 //! applying them in one go made the indexer stall the fetch for the length
 //! of a large batch, so larger batches were slower.
 //!
-//! Below the finality depth a batch is longer (see `STREAMED_KEY_BATCHES`), and
-//! its events go into its store transaction every `batch_events` events
-//! (see [`super::stream`]), so that it holds only its state in memory.
+//! A batch's events go into its store transaction every `batch_events`
+//! events (see [`super::stream`]), so that it holds little more than its
+//! state in memory; below the finality depth a batch is also longer (see
+//! `STREAMED_KEY_BATCHES`). On PostgreSQL that transaction is written while
+//! the batch before still commits, so a batch's events are stored beside
+//! that commit rather than after it.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -41,8 +44,8 @@ pub(super) struct Open {
     stats: RangeStats,
     pub(super) started: Instant,
     prepare_s: f64,
-    /// Below the finality depth: the store transaction the batch's events
-    /// have been sent into so far (see [`EventStream`]).
+    /// The store transaction the batch's events have been sent into so
+    /// far, once there were `batch_events` of them (see [`EventStream`]).
     stream: Option<EventStream>,
     /// Events sent into it.
     streamed: usize,
@@ -156,15 +159,14 @@ impl ChainIndexer {
             });
         }
         tracing::trace!(chain = %self.chain.name, from, to, logs = fetched_logs, decode_s, load_s, apply_s, "range prepared");
-        if mode == HeaderMode::LastOnly {
-            self.stream_events().await?;
-        }
+        self.stream_events().await?;
         Ok(true)
     }
 
     /// Sends the open batch's events into its store transaction once there
-    /// are a commit's worth (`batch_events`), so that a long batch below
-    /// the finality depth does not hold them all in memory.
+    /// are a commit's worth (`batch_events`), so that a long batch does not
+    /// hold them all in memory, and the store writes them while the batch
+    /// is still being built.
     async fn stream_events(&mut self) -> Result<(), EngineError> {
         // Publish the batch before as soon as it landed, not only when this
         // one closes.
@@ -193,7 +195,13 @@ impl ChainIndexer {
         open.stream = Some(match open.stream.take() {
             Some(stream) => stream.push(chain_id, events).await?,
             None => {
-                let after = self.in_flight.as_mut().and_then(|f| f.landed.take());
+                // Where the store cannot write a batch while the one before
+                // commits, the transaction waits for that commit to end.
+                let after = self
+                    .in_flight
+                    .as_ref()
+                    .filter(|_| !store.overlaps_batches())
+                    .map(|f| f.landed.clone());
                 EventStream::start(store, chain_id, events, after)
             }
         });
@@ -311,7 +319,7 @@ impl ChainIndexer {
         });
         self.in_flight = Some(InFlight {
             task,
-            landed: Some(landed),
+            landed: futures::FutureExt::shared(landed),
             from,
             to: last.number,
             events,

@@ -6,7 +6,6 @@
 //! next waits for it, so a store slower than the fetch holds the indexer
 //! up instead of piling events up in memory.
 
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tributary_store::write::Batch;
 use tributary_store::{OpenBatch, Store};
@@ -20,15 +19,16 @@ pub(super) struct EventStream {
 }
 
 impl EventStream {
-    /// Opens a batch transaction and writes `events` into it, once the
-    /// batch before has landed (`after` ends with its commit task): on
+    /// Opens a batch transaction and writes `events` into it, once `after`
+    /// (the commit task of the batch before) has ended, if given: on
     /// SQLite both need the one write connection, and the batch before
-    /// must not wait for it behind this one.
+    /// must not wait for it behind this one (see
+    /// [`Store::overlaps_batches`]).
     pub(super) fn start(
         store: Store,
         chain_id: ChainId,
         events: Vec<StoredEvent>,
-        after: Option<oneshot::Receiver<()>>,
+        after: Option<super::Landed>,
     ) -> Self {
         let task = tokio::spawn(async move {
             if let Some(after) = after {
