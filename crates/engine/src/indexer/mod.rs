@@ -698,7 +698,7 @@ impl ChainIndexer {
                         || self
                             .open
                             .as_ref()
-                            .is_some_and(|o| o.started.elapsed() >= interval)
+                            .is_some_and(|o| o.started.elapsed() >= interval && !o.nearly_done(to))
                 }
                 HeaderMode::All => logs >= size * 3,
             };

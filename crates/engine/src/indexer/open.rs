@@ -58,6 +58,18 @@ impl Open {
     pub(super) fn blocks(&self) -> (u64, u64) {
         (self.from, self.last.number)
     }
+
+    /// Whether the blocks left to `to` are at most a quarter of the
+    /// batch's so far: at the batch's pace, finishing the sync then takes
+    /// at most a quarter of its time. A batch cut by `commit_interval_ms`
+    /// just short of the end left a small batch behind it that rewrote
+    /// most of the keys again (19k, 0.1 s on PostgreSQL, for 14 blocks
+    /// after 177); one that runs on to the end stays within a quarter of
+    /// the interval longer.
+    pub(super) fn nearly_done(&self, to: u64) -> bool {
+        let (from, last) = self.blocks();
+        to.saturating_sub(last) <= (last - from + 1) / 4
+    }
 }
 
 impl ChainIndexer {
