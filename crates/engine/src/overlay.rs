@@ -59,9 +59,9 @@ impl Row {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct KnownRows {
     /// Keys written other than zero whose rows the store holds.
-    pub existing: std::collections::HashSet<StateKey>,
+    pub existing: HashSet<StateKey>,
     /// Keys written other than zero that the store holds no row for.
-    pub absent: std::collections::HashSet<StateKey>,
+    pub absent: HashSet<StateKey>,
 }
 
 /// State values for one chain, with the changes of the batch in progress.

@@ -60,7 +60,9 @@ pub struct Routed {
 #[derive(Debug)]
 pub struct Registry {
     entries: Vec<ContractEntry>,
-    by_address: HashMap<Address, Vec<usize>>,
+    /// Entries by address; looked up for every log, hence the hasher made
+    /// for fixed-size keys rather than SipHash.
+    by_address: alloy::primitives::map::AddressHashMap<Vec<usize>>,
     links: Vec<FactoryLink>,
 }
 
@@ -181,7 +183,7 @@ impl Registry {
         }
         let mut registry = Self {
             entries,
-            by_address: HashMap::new(),
+            by_address: Default::default(),
             links,
         };
         registry.reindex();

@@ -4,9 +4,10 @@
 //! cursor is not the batch's `parent`, nothing is written. This is what makes
 //! a batch apply exactly once even when a crashed or stale writer retries.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use alloy_primitives::Address;
+use alloy_primitives::map::HashSet;
 use sqlx::{Any, Transaction};
 use tributary_types::{
     BlockHeader, ChainId, StateKey, StateKind, StateWrite, StoredEvent, UndoEntry,
@@ -208,7 +209,7 @@ impl Store {
             d,
             chain_id,
             &restored,
-            KnownRows::none(&HashSet::new()),
+            KnownRows::none(&HashSet::default()),
         )
         .await?;
         let deleted_events =

@@ -17,7 +17,9 @@ mod codec;
 mod read;
 mod upgrade;
 
-use std::collections::HashSet;
+// foldhash: a batch checks every event's position, and SipHash (std's
+// default) was a visible share of the indexer's CPU.
+use alloy_primitives::map::HashSet;
 
 use sqlx::{Any, Transaction};
 use tributary_types::{ChainId, StoredEvent};
@@ -54,7 +56,8 @@ pub(crate) async fn insert(
     let started = std::time::Instant::now();
     let stored = stored_positions(tx, d, chain_id, low, high).await?;
     let lookup_s = started.elapsed().as_secs_f64();
-    let mut seen = HashSet::with_capacity(events.len());
+    let mut seen: HashSet<(u64, u64)> =
+        HashSet::with_capacity_and_hasher(events.len(), Default::default());
     let fresh: Vec<&StoredEvent> = events
         .iter()
         .filter(|e| {
@@ -123,7 +126,7 @@ async fn stored_positions(
         limit: 50_000,
         ..EventQuery::default()
     };
-    let mut positions = HashSet::new();
+    let mut positions = HashSet::default();
     loop {
         let page = read_events(tx, d, &query).await?;
         let Some(last) = page.last() else {
