@@ -108,13 +108,13 @@ pub(crate) async fn insert(
             seq += 1;
         }
     }
-    for statement in rows.chunks((MAX_BINDS / 6).max(1)) {
+    for statement in rows.chunks_mut((MAX_BINDS / 6).max(1)) {
         let mut q = Sql::new(
             d,
             "INSERT INTO undo (chain_id, block_number, seq, kind, scope, entries) VALUES ",
         );
         q.cache(false);
-        for (i, (block, seq, kind, scope, body)) in statement.iter().enumerate() {
+        for (i, (block, seq, kind, scope, body)) in statement.iter_mut().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind_u64("chain_id", chain_id)?
                 .push(", ")
@@ -126,7 +126,7 @@ pub(crate) async fn insert(
                 .push(", ")
                 .bind(scope.to_vec())
                 .push(", ")
-                .bind(body.clone())
+                .bind(std::mem::take(body))
                 .push(")");
         }
         q.execute(&mut **tx).await?;
