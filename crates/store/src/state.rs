@@ -89,23 +89,37 @@ pub(crate) fn key_value_from_row(
     row: &sqlx::any::AnyRow,
 ) -> Result<(StateKey, U256), StoreError> {
     use sqlx::Row;
+    let (kind, scope) = kind_scope_from_row(row)?;
+    let subject: Vec<u8> = row.try_get(2)?;
+    if subject.len() != 32 {
+        return Err(StoreError::Corrupt {
+            what: format!("state subject of {} bytes", subject.len()),
+        });
+    }
+    let key = StateKey {
+        kind,
+        scope,
+        subject: B256::from_slice(&subject),
+    };
+    Ok((key, d.u256_from_row(row, 3)?))
+}
+
+/// Decodes `kind, scope` at columns 0 and 1 (state rows and undo chunks).
+pub(crate) fn kind_scope_from_row(
+    row: &sqlx::any::AnyRow,
+) -> Result<(StateKind, Address), StoreError> {
+    use sqlx::Row;
     let code: i16 = row.try_get(0)?;
     let kind = StateKind::from_code(code).ok_or_else(|| StoreError::Corrupt {
         what: format!("state kind {code}"),
     })?;
     let scope: Vec<u8> = row.try_get(1)?;
-    let subject: Vec<u8> = row.try_get(2)?;
-    if scope.len() != 20 || subject.len() != 32 {
+    if scope.len() != 20 {
         return Err(StoreError::Corrupt {
-            what: format!("state key of {}+{} bytes", scope.len(), subject.len()),
+            what: format!("state scope of {} bytes", scope.len()),
         });
     }
-    let key = StateKey {
-        kind,
-        scope: Address::from_slice(&scope),
-        subject: B256::from_slice(&subject),
-    };
-    Ok((key, d.u256_from_row(row, 3)?))
+    Ok((kind, Address::from_slice(&scope)))
 }
 
 impl Store {

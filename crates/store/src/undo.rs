@@ -150,17 +150,7 @@ pub(crate) async fn above(
     q.push(" ORDER BY block_number DESC, seq DESC");
     let mut restore: HashMap<StateKey, U256> = HashMap::new();
     for row in q.fetch_all(&mut **tx).await? {
-        let code: i16 = row.try_get(0)?;
-        let kind = StateKind::from_code(code).ok_or_else(|| StoreError::Corrupt {
-            what: format!("undo kind {code}"),
-        })?;
-        let scope: Vec<u8> = row.try_get(1)?;
-        if scope.len() != 20 {
-            return Err(StoreError::Corrupt {
-                what: format!("undo scope of {} bytes", scope.len()),
-            });
-        }
-        let scope = Address::from_slice(&scope);
+        let (kind, scope) = crate::state::kind_scope_from_row(&row)?;
         let body: Vec<u8> = row.try_get(2)?;
         for item in decode(&body)? {
             let key = StateKey {
